@@ -31,6 +31,7 @@ class DataConfig:
     name: str = _choice("fashion-mnist", "mnist", "cifar10", default="fashion-mnist")
     root: str = ""  # directory holding the files; "" = the usual search order
     val_size: int = _number(10_000, lo=1)  # samples held out of the training split
+    split_seed: int = 0  # fixed by default so every run of a grid validates on the same samples
     train_size: int = _number(0, lo=0)  # use only the first N training samples; 0 = all
     standardize: str = _choice("none", "feature", "channel", default="feature")
     augment: bool = False  # random crop (padding 4) + horizontal flip, per batch

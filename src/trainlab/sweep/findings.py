@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from trainlab.sweep.results import finished_runs, factor_effects, interactions, sign_reversals
+from trainlab.sweep.results import factor_effects, finished_runs, interactions, sign_reversals
 
 PROGRESS_METRIC = "val_loss_auc"
 FINAL_METRIC = "final_val_loss"

@@ -46,6 +46,11 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     atomic_write_text(path, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
 
 
+def read_json(path: Path) -> dict[str, Any]:
+    """Read a JSON file written by `write_json`."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 def read_meta(directory: Path) -> dict[str, Any] | None:
     """The final metadata of a run, or None if the run is unfinished or unreadable."""
     path = Path(directory) / META_FILE

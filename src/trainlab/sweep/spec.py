@@ -36,6 +36,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
+DEMO_SPEC = Path(__file__).with_name("demo.toml")  # the study `trainlab demo` runs
+
 RUN_SECTIONS = ("seed", "data", "model", "optim", "train", "monitor", "output")
 SPEC_KEYS = (*RUN_SECTIONS, "name", "description", "grid", "exclude", "extra", "quick")
 

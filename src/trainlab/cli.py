@@ -1,0 +1,152 @@
+"""The `trainlab` command: run studies, report on them, render movies, list runs.
+
+User mistakes (bad spec, missing data, not a run directory) print one line and
+exit with code 2; an interrupted study keeps its finished runs and exits 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from trainlab.errors import TrainlabError
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run every unfinished run of a study spec."""
+    from trainlab.sweep.executors import LocalExecutor
+    from trainlab.sweep.runner import run_study
+    from trainlab.sweep.spec import load_spec
+
+    study = load_spec(args.spec, quick=args.quick, data_root=args.data_dir)
+    out = Path(args.out) if args.out else Path("runs") / study.name
+    print(f"{study.name}: {len(study.runs)} runs -> {out}")
+    table = run_study(study, out, executor=LocalExecutor(args.jobs), progress=not args.no_progress)
+    _print_summary(table, out)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run the built-in demo study on real Fashion-MNIST."""
+    from trainlab.sweep.executors import LocalExecutor
+    from trainlab.sweep.runner import run_study
+    from trainlab.sweep.spec import DEMO_SPEC, load_spec
+
+    study = load_spec(DEMO_SPEC, data_root=args.data_dir)
+    out = Path(args.out)
+    print(f"{study.name}: {len(study.runs)} runs on Fashion-MNIST -> {out}")
+    table = run_study(study, out, executor=LocalExecutor(args.jobs))
+    _print_summary(table, out)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Rebuild results.csv, findings.md and figures of a study directory."""
+    from trainlab.sweep.report import write_report
+
+    table = write_report(args.dir)
+    _print_summary(table, Path(args.dir))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print the status of every run in a study directory."""
+    from trainlab.sweep.results import collect_results
+
+    table = collect_results(args.dir)
+    if table.empty:
+        raise TrainlabError(f"{args.dir}: no runs found (expected {args.dir}/runs/<run>/)")
+    for row in table.itertuples():
+        seconds = getattr(row, "seconds", float("nan"))
+        print(f"{row.status:<10} {seconds:7.1f}s  {row.run}")
+    counts = table["status"].value_counts().to_dict()
+    print(", ".join(f"{n} {status}" for status, n in counts.items()))
+    return 0
+
+
+def cmd_movie(args: argparse.Namespace) -> int:
+    """Render the training movie of one run directory."""
+    from trainlab.monitor import Record
+    from trainlab.viz import make_movie
+
+    record = Record.load(args.run_dir)
+    path = Path(args.output) if args.output else Path(args.run_dir) / "movie.gif"
+    make_movie(record, path, fps=args.fps)
+    print(f"wrote {path} ({record.n_steps} frames)")
+    return 0
+
+
+def _print_summary(table, out: Path) -> None:
+    counts = table["status"].value_counts().to_dict() if "status" in table else {}
+    print(", ".join(f"{n} {status}" for status, n in counts.items()))
+    if "final_val_acc" in table:
+        best = table.sort_values("final_val_loss").head(5)
+        cols = [c for c in ("run", "final_val_loss", "final_val_acc", "status") if c in best]
+        print(best[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    print(f"results: {out / 'results.csv'}\nfindings: {out / 'findings.md'}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one subcommand per command."""
+    parser = argparse.ArgumentParser(
+        prog="trainlab", description="Watch small neural networks learn: studies, records, movies."
+    )
+    from trainlab import __version__
+
+    parser.add_argument("--version", action="version", version=f"trainlab {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+        doc = (func.__doc__ or "").strip().splitlines()[0]
+        p = sub.add_parser(name, help=doc, description=doc)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("run", cmd_run)
+    p.add_argument("spec", help="study spec (TOML), e.g. studies/regularization_movies.toml")
+    p.add_argument("--out", help="output directory (default: runs/<study name>)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel runs (default: one per core)")
+    p.add_argument("--quick", action="store_true", help="shrink every run for a smoke test")
+    p.add_argument("--data-dir", help="directory holding the dataset files")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = add("demo", cmd_demo)
+    p.add_argument("--out", default="runs/demo", help="output directory (default: runs/demo)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel runs (default: one per core)")
+    p.add_argument("--data-dir", help="directory holding the Fashion-MNIST files")
+
+    p = add("report", cmd_report)
+    p.add_argument("dir", help="a study output directory")
+
+    p = add("list", cmd_list)
+    p.add_argument("dir", help="a study output directory")
+
+    p = add("movie", cmd_movie)
+    p.add_argument("run_dir", help="a run directory (holding record.json)")
+    p.add_argument("--output", "-o", help="movie path, .gif or .mp4 (default: RUN_DIR/movie.gif)")
+    p.add_argument("--fps", type=int, default=10, help="frames per second (default 10)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    if getattr(args, "jobs", None) is not None and args.jobs < 1:
+        print(f"trainlab: error: --jobs {args.jobs}; expected >= 1", file=sys.stderr)
+        return EXIT_USER_ERROR
+    try:
+        return args.func(args)
+    except TrainlabError as exc:
+        print(f"trainlab: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print(
+            "\ntrainlab: interrupted; finished runs are kept, run the same command to resume",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED

@@ -1,0 +1,90 @@
+"""Executors run a study's runs; the local one uses a pool of worker processes.
+
+An executor only schedules: each run is `execute_run`, which writes its own
+directory and final metadata, so a finished run survives whatever happens to
+the executor afterwards (Ctrl-C, a killed process, a crashed worker).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from trainlab.sweep.run import execute_run
+from trainlab.sweep.spec import Run
+
+OnResult = Callable[[Run, dict[str, Any]], None]
+
+
+class Executor:
+    """Base class: run every run of `runs` into `out`, reporting each result as it ends."""
+
+    def execute(self, runs: list[Run], out: Path, on_result: OnResult) -> None:
+        """Run all `runs`; call `on_result(run, meta)` as each finishes."""
+        raise NotImplementedError
+
+
+def default_jobs() -> int:
+    """One worker per available core."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+
+
+class LocalExecutor(Executor):
+    """Runs in `jobs` local processes, each limited to its share of the cores.
+
+    With ``jobs=1`` runs execute in this process (no start-up cost, easy debugging).
+    Workers are started with ``spawn``: a forked copy of a process that already
+    ran torch can deadlock in its thread pools.
+    """
+
+    def __init__(self, jobs: int | None = None) -> None:
+        self.jobs = jobs or default_jobs()
+        self.threads = max(1, default_jobs() // self.jobs)
+
+    def execute(self, runs: list[Run], out: Path, on_result: OnResult) -> None:
+        if self.jobs == 1 or len(runs) == 1:
+            _set_threads(self.threads)
+            for run in runs:
+                on_result(run, execute_run(run, out))
+            return
+        context = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(
+            max_workers=min(self.jobs, len(runs)), mp_context=context,
+            initializer=_set_threads, initargs=(self.threads,),
+        )  # fmt: skip
+        try:
+            pending: dict[Future, Run] = {pool.submit(execute_run, r, out): r for r in runs}
+            for future, run in _as_completed(pending):
+                on_result(run, _result(future, run))
+        except BaseException:
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()  # a run in flight is unfinished and redone on resume
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+
+
+def _as_completed(pending: dict[Future, Run]) -> Iterable[tuple[Future, Run]]:
+    while pending:
+        done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+        for future in done:
+            yield future, pending.pop(future)
+
+
+def _result(future: Future, run: Run) -> dict[str, Any]:
+    """The run's metadata, or a ``failed`` record when its worker process died."""
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - e.g. BrokenProcessPool from a killed worker
+        return {"name": run.name, "varied": run.varied, "status": "failed",
+                "error": f"worker died: {type(exc).__name__}: {exc}", "metrics": {}}  # fmt: skip
+
+
+def _set_threads(threads: int) -> None:
+    torch.set_num_threads(threads)

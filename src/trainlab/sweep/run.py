@@ -1,0 +1,184 @@
+"""One run end to end: data, model, fit with the Monitor, artifacts, final metadata.
+
+`execute_run` is a pure function of the run's config (and the data files): it
+can run in the main process, a local worker process or a remote worker. Its
+directory counts as finished only once ``run.json`` is written, atomically and
+last; a half-finished directory is cleared and redone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+import trainlab
+from trainlab.atomic import atomic_open, atomic_write_text, save_figure
+from trainlab.config import DataConfig, RunConfig
+from trainlab.data import Splits, TensorLoader, augment_crop_flip, load_splits
+from trainlab.monitor import Monitor, Record
+from trainlab.sweep import rundir
+from trainlab.sweep.build import build_model, build_scheduler
+from trainlab.sweep.spec import Run
+from trainlab.train import (
+    EarlyStopping,
+    History,
+    KeepBest,
+    Regularization,
+    fit,
+    make_optimizer,
+    seed_everything,
+)
+from trainlab.viz import dashboard, make_movie
+
+EVAL_BATCH_SIZE = 1024  # validation batches: no gradients, so larger than training ones
+
+_SPLITS_CACHE: dict[DataConfig, Any] = {}  # per process: a worker loads each dataset once
+
+
+def execute_run(run: Run, out: str | Path) -> dict[str, Any]:
+    """Train `run` into ``out/runs/<name>`` and return its final metadata.
+
+    Errors inside the run are recorded (status ``failed``) rather than raised, so
+    one bad run never stops a grid.
+    """
+    directory = rundir.run_dir(Path(out), run.name)
+    if directory.exists():
+        shutil.rmtree(directory)  # unfinished leftovers: nothing in them is trusted
+    directory.mkdir(parents=True)
+    config = run.config
+    rundir.write_json(
+        directory / rundir.CONFIG_FILE,
+        {"name": run.name, "varied": run.varied, "trainlab_version": trainlab.__version__,
+         "config": config.to_dict()},
+    )  # fmt: skip
+    meta: dict[str, Any] = {"name": run.name, "varied": run.varied}
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    try:
+        history, record = _train(config, directory, timings)
+        tic = time.perf_counter()
+        _render(config, record, directory)
+        timings["render"] = time.perf_counter() - tic
+        meta.update(status=history.status, metrics=run_metrics(history, record))
+    except Exception as exc:  # noqa: BLE001 - a run's failure is data, not a crash
+        atomic_write_text(directory / "error.txt", traceback.format_exc())
+        meta.update(status="failed", error=f"{type(exc).__name__}: {exc}", metrics={})
+    meta.update(seconds=time.perf_counter() - start, timings=timings)
+    rundir.write_json(directory / rundir.META_FILE, meta)  # last: marks the run finished
+    return meta
+
+
+def _train(config: RunConfig, directory: Path, timings: dict[str, float]):
+    tic = time.perf_counter()
+    splits = _splits(config.data)
+    timings["data"] = time.perf_counter() - tic
+    seed_everything(config.seed)
+    model = build_model(
+        config.model, in_shape=tuple(splits.train_x.shape[1:]), n_classes=len(splits.classes)
+    )
+    optim = config.optim
+    optimizer = make_optimizer(
+        optim.name, model.parameters(), lr=optim.lr, weight_decay=optim.weight_decay,
+        momentum=optim.momentum,
+    )  # fmt: skip
+    train_loader = TensorLoader(
+        splits.train_x, splits.train_y, config.train.batch_size, shuffle=True, seed=config.seed,
+        transform=augment_crop_flip(4) if config.data.augment else None,
+    )  # fmt: skip
+    val_loader = TensorLoader(splits.val_x, splits.val_y, EVAL_BATCH_SIZE, shuffle=False)
+    monitor = Monitor(model, mode=config.monitor.mode) if config.monitor.enabled else None
+    tic = time.perf_counter()
+    history = fit(
+        model, train_loader, val_loader, optimizer,
+        epochs=config.train.epochs,
+        max_steps=config.train.max_steps or None,
+        regularization=Regularization(l1=config.optim.l1, l2=config.optim.l2),
+        scheduler=build_scheduler(config.optim, optimizer),
+        callbacks=_callbacks(config),
+        monitor=monitor,
+        monitor_val_size=config.monitor.val_size,
+        device="cpu" if not torch.cuda.is_available() else "auto",
+        progress=False,
+    )  # fmt: skip
+    timings["train"] = time.perf_counter() - tic
+    record = monitor.to_record() if monitor is not None else None
+    if monitor is not None:
+        monitor.detach()
+        record.meta.update(run=directory.name, config=config.to_dict())
+        record.save(directory)
+    _save_history(history, directory)
+    with atomic_open(directory / rundir.MODEL_FILE, "wb") as f:
+        torch.save(model.state_dict(), f)
+    return history, record
+
+
+def _render(config: RunConfig, record: Record | None, directory: Path) -> None:
+    if record is None or record.n_steps == 0:
+        return
+    if config.output.dashboard:
+        save_figure(dashboard(record), directory / rundir.DASHBOARD_FILE)
+    if config.output.movie:
+        path = directory / f"movie.{config.output.movie_format}"
+        make_movie(record, path, fps=config.output.fps, progress=False)
+
+
+def run_metrics(history: History, record: Record | None) -> dict[str, float]:
+    """Final and best metrics of a run, plus the area under its per-batch val loss."""
+    frame = history.to_frame()
+    metrics: dict[str, float] = {"steps": int(len(history.batch_frame()))}
+    if not frame.empty:
+        last = frame.iloc[-1]
+        metrics.update(
+            final_train_loss=float(last["train_loss"]), final_val_loss=float(last["val_loss"]),
+            final_train_acc=float(last["train_acc"]), final_val_acc=float(last["val_acc"]),
+            best_val_loss=float(frame["val_loss"].min()),
+            best_val_acc=float(frame["val_acc"].max()),
+            best_epoch=int(frame.loc[frame["val_loss"].idxmin(), "epoch"])
+            if frame["val_loss"].notna().any() else -1,
+        )  # fmt: skip
+    if record is not None and record.n_steps:
+        val = np.asarray(record.val_loss, dtype=np.float64)
+        metrics["val_loss_auc"] = float(np.mean(val)) if np.isfinite(val).all() else float("nan")
+    return metrics
+
+
+def _splits(config: DataConfig) -> Splits:
+    """The run's splits; `train_size` keeps the first N training samples (already shuffled)."""
+    if config not in _SPLITS_CACHE:
+        splits = load_splits(
+            config.name, val_size=config.val_size, seed=config.split_seed,
+            standardize=None if config.standardize == "none" else config.standardize,
+            root=config.root or None,
+        )  # fmt: skip
+        if config.train_size:
+            n = config.train_size
+            splits = dataclasses.replace(
+                splits, train_x=splits.train_x[:n], train_y=splits.train_y[:n]
+            )
+        _SPLITS_CACHE[config] = splits
+    return _SPLITS_CACHE[config]
+
+
+def _callbacks(config: RunConfig) -> list:
+    train = config.train
+    mode = "min" if train.stop_metric == "val_loss" else "max"
+    if train.early_stopping == "patience":
+        return [EarlyStopping(train.stop_metric, mode=mode, patience=train.patience,
+                              min_delta=train.min_delta, restore_best=True)]  # fmt: skip
+    if train.early_stopping == "keep_best":
+        return [KeepBest(train.stop_metric, mode=mode)]
+    return []
+
+
+def _save_history(history: History, directory: Path) -> None:
+    with atomic_open(directory / rundir.HISTORY_FILE, "w") as f:
+        history.to_frame().to_csv(f, index=False)
+    with atomic_open(directory / rundir.BATCHES_FILE, "w") as f:
+        history.batch_frame().to_csv(f, index=False)

@@ -1,0 +1,77 @@
+"""Run a study into an output directory: skip finished runs, execute the rest, summarise.
+
+Resuming is the default: running the same spec into the same directory redoes
+only runs without final metadata. Results, findings and figures are rebuilt
+from the run directories at the end, so they always describe what is on disk.
+"""
+
+from __future__ import annotations
+
+import collections
+from pathlib import Path
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from trainlab.atomic import atomic_write_bytes
+from trainlab.errors import ConfigError
+from trainlab.sweep import rundir
+from trainlab.sweep.executors import Executor, LocalExecutor
+from trainlab.sweep.report import write_report
+from trainlab.sweep.spec import Run, Study
+
+
+def run_study(
+    study: Study,
+    out: str | Path,
+    *,
+    executor: Executor | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Execute every unfinished run of `study` into `out` and write the report.
+
+    Returns the results table (one row per run).
+    """
+    out = Path(out)
+    _claim(out, study)
+    todo = [run for run in study.runs if not rundir.is_finished(rundir.run_dir(out, run.name))]
+    counts = collections.Counter({"skipped": len(study.runs) - len(todo)})
+    bar = tqdm(
+        total=len(study.runs), initial=counts["skipped"], desc=study.name, unit="run",
+        disable=not progress, dynamic_ncols=True,
+    )  # fmt: skip
+
+    def on_result(run: Run, meta: dict) -> None:
+        counts[meta["status"]] += 1
+        bar.update(1)
+        bar.set_postfix({k: v for k, v in counts.items() if v}, refresh=False)
+        if meta["status"] == "failed":
+            bar.write(f"{run.name}: failed: {meta.get('error', '')}")
+
+    try:
+        (executor or LocalExecutor()).execute(todo, out, on_result)
+    finally:
+        bar.close()
+    return write_report(out)
+
+
+def _claim(out: Path, study: Study) -> None:
+    """Create `out` for `study`, or check that an existing `out` holds the same study."""
+    index = out / rundir.STUDY_FILE
+    names = [run.name for run in study.runs]
+    if index.exists():
+        previous = rundir.read_json(index)
+        if previous.get("name") != study.name:
+            raise ConfigError(
+                f"{out} holds study {previous.get('name')!r}, not {study.name!r}; "
+                "choose another --out directory"
+            )
+    out.mkdir(parents=True, exist_ok=True)
+    if study.path.is_file():  # the spec travels with its results
+        atomic_write_bytes(out / "spec.toml", study.path.read_bytes())
+    rundir.write_json(
+        index,
+        {"name": study.name, "description": study.description, "spec": str(study.path),
+         "axes": {axis: [level.label for level in levels] for axis, levels in study.axes.items()},
+         "runs": names},
+    )  # fmt: skip
