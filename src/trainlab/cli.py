@@ -20,10 +20,14 @@ EXIT_INTERRUPTED = 130
 def cmd_run(args: argparse.Namespace) -> int:
     """Run every unfinished run of a study spec."""
     from trainlab.sweep.executors import LocalExecutor
-    from trainlab.sweep.runner import run_study
+    from trainlab.sweep.runner import run_study, with_synthetic_data
     from trainlab.sweep.spec import load_spec
 
     study = load_spec(args.spec, quick=args.quick, data_root=args.data_dir)
+    if args.quick:
+        study, replaced = with_synthetic_data(study)
+        for name in replaced:
+            print(f"{name} not found on this machine: --quick uses generated {name}-format files")
     out = Path(args.out) if args.out else Path("runs") / study.name
     print(f"{study.name}: {len(study.runs)} runs -> {out}")
     table = run_study(study, out, executor=LocalExecutor(args.jobs), progress=not args.no_progress)

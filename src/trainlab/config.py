@@ -35,6 +35,7 @@ class DataConfig:
     train_size: int = _number(0, lo=0)  # use only the first N training samples; 0 = all
     standardize: str = _choice("none", "feature", "channel", default="feature")
     augment: bool = False  # random crop (padding 4) + horizontal flip, per batch
+    synthetic: bool = False  # generated learnable files in the official format (smoke tests)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,17 @@ class ModelConfig:
     paddings: tuple[int, ...] = (1, 1)
     dense_hiddens: tuple[int, ...] = (128,)
     resnet_n: int = _number(5, lo=1)  # ResNet-(6n+2); 5 gives ResNet-32
+
+    def __post_init__(self) -> None:
+        if self.kind != "cnn":
+            return
+        for name in ("kernel_sizes", "strides", "paddings"):
+            values = getattr(self, name)
+            if len(values) not in (1, len(self.channels)):
+                raise ConfigError(
+                    f"model.{name} = {list(values)}; expected 1 value or one per conv layer "
+                    f"({len(self.channels)}, as in model.channels)"
+                )
 
 
 @dataclass(frozen=True)
@@ -142,7 +154,10 @@ def build(cls: type, data: Any, *, where: str, prefix: str = "") -> Any:
             values[name] = build(hint, value, where=where, prefix=f"{key}.")
         else:
             values[name] = _check(value, hint, fields[name].metadata, where=where, key=key)
-    return cls(**values)
+    try:
+        return cls(**values)
+    except ConfigError as exc:  # a check across fields, in __post_init__
+        raise ConfigError(f"{where}: {exc}") from exc
 
 
 def _check(value: Any, hint: Any, meta: Any, *, where: str, key: str) -> Any:
@@ -189,16 +204,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def replace_path(config: RunConfig, path: str, value: Any, *, where: str) -> RunConfig:
-    """Return `config` with the dotted key `path` (e.g. "model.dropout") set to `value`."""
+def replace_paths(config: RunConfig, sets: dict[str, Any], *, where: str) -> RunConfig:
+    """Return `config` with dotted keys set, e.g. ``{"model.dropout": 0.5}``; validated once."""
     data = config.to_dict()
-    node = data
-    parts = path.split(".")
-    for part in parts[:-1]:
-        if not isinstance(node.get(part), dict):
+    for path, value in sets.items():
+        node = data
+        parts = path.split(".")
+        for part in parts[:-1]:
+            if not isinstance(node.get(part), dict):
+                raise ConfigError(f"{where}: unknown key {path!r}")
+            node = node[part]
+        if parts[-1] not in node or isinstance(node[parts[-1]], dict):
             raise ConfigError(f"{where}: unknown key {path!r}")
-        node = node[part]
-    if parts[-1] not in node or isinstance(node[parts[-1]], dict):
-        raise ConfigError(f"{where}: unknown key {path!r}")
-    node[parts[-1]] = value
+        node[parts[-1]] = value
     return RunConfig.from_dict(data, where=where)

@@ -79,6 +79,10 @@ def test_quick_caps_sizes_without_enlarging():
         (_spec(grid={"optim.lr": [0.1]}, exclude=[{"lr": "0.1"}]), r"leave no runs"),
         (_spec(grid={"optim.lr": [0.1]}, exclude=[{"wd": "0.1"}]), r"unknown axis 'wd'"),
         (_spec(model={"batch_norm": "middle"}), r"expected one of none, before, after"),
+        (
+            _spec(model={"kind": "cnn", "channels": [4, 8], "strides": [1, 1, 2]}),
+            r"model\.strides = \[1, 1, 2\]; expected 1 value or one per conv layer",
+        ),
     ],
 )
 def test_bad_specs_name_the_file_and_key(raw, message):

@@ -22,6 +22,8 @@ import trainlab
 from trainlab.atomic import atomic_open, atomic_write_text, save_figure
 from trainlab.config import DataConfig, RunConfig
 from trainlab.data import Splits, TensorLoader, augment_crop_flip, load_splits
+from trainlab.data.locate import cache_dir, locate
+from trainlab.data.synthetic import write_synthetic
 from trainlab.monitor import Monitor, Record
 from trainlab.sweep import rundir
 from trainlab.sweep.build import build_model, build_scheduler
@@ -152,10 +154,15 @@ def run_metrics(history: History, record: Record | None) -> dict[str, float]:
 def _splits(config: DataConfig) -> Splits:
     """The run's splits; `train_size` keeps the first N training samples (already shuffled)."""
     if config not in _SPLITS_CACHE:
+        root = config.root or None
+        if config.synthetic:
+            root = cache_dir() / "synthetic" / config.name
+            if locate(config.name, "train", root) is None:
+                write_synthetic(config.name, root)
         splits = load_splits(
             config.name, val_size=config.val_size, seed=config.split_seed,
             standardize=None if config.standardize == "none" else config.standardize,
-            root=config.root or None,
+            root=root,
         )  # fmt: skip
         if config.train_size:
             n = config.train_size

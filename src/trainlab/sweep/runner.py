@@ -8,12 +8,14 @@ from the run directories at the end, so they always describe what is on disk.
 from __future__ import annotations
 
 import collections
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
 from tqdm.auto import tqdm
 
 from trainlab.atomic import atomic_write_bytes
+from trainlab.data.locate import locate
 from trainlab.errors import ConfigError
 from trainlab.sweep import rundir
 from trainlab.sweep.executors import Executor, LocalExecutor
@@ -53,6 +55,28 @@ def run_study(
     finally:
         bar.close()
     return write_report(out)
+
+
+def with_synthetic_data(study: Study) -> tuple[Study, list[str]]:
+    """Switch runs whose dataset is not on this machine to generated data (for ``--quick``).
+
+    Returns the study and the names of the datasets that were replaced.
+    """
+    missing = sorted(
+        {r.config.data.name for r in study.runs
+         if not r.config.data.synthetic
+         and locate(r.config.data.name, "train", r.config.data.root or None) is None}
+    )  # fmt: skip
+    if not missing:
+        return study, []
+    runs = [
+        dataclasses.replace(
+            run, config=dataclasses.replace(
+                run.config, data=dataclasses.replace(run.config.data, synthetic=True))
+        ) if run.config.data.name in missing else run
+        for run in study.runs
+    ]  # fmt: skip
+    return dataclasses.replace(study, runs=runs), missing
 
 
 def _claim(out: Path, study: Study) -> None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trainlab.config import RunConfig, replace_path
+from trainlab.config import RunConfig, replace_paths
 from trainlab.errors import ConfigError, SpecError
 
 if sys.version_info >= (3, 11):
@@ -119,7 +119,7 @@ def _expand(raw: dict[str, Any], *, where: str, quick: bool, data_root: str | No
         raise SpecError(f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(SPEC_KEYS)}")
     base = RunConfig.from_dict({k: raw[k] for k in RUN_SECTIONS if k in raw}, where=where)
     if data_root:
-        base = replace_path(base, "data.root", str(data_root), where=where)
+        base = replace_paths(base, {"data.root": str(data_root)}, where=where)
     axes = _parse_axes(raw.get("grid"), where=where)
     excludes = _parse_excludes(raw.get("exclude", []), axes, where=where)
     quick_sets = _quick_overrides(raw.get("quick", {}), where=where) if quick else None
@@ -161,9 +161,7 @@ def _make_run(
     where: str,
 ) -> Run:  # fmt: skip
     name = run_name(varied)
-    config = base
-    for key, value in sets.items():
-        config = replace_path(config, key, value, where=f"{where}: run {name}")
+    config = replace_paths(base, sets, where=f"{where}: run {name}")
     if quick is not None:
         config = shrink(config, quick, where=f"{where}: run {name}")
     return Run(name=name, config=config, varied=varied)
@@ -172,13 +170,12 @@ def _make_run(
 def shrink(config: RunConfig, overrides: dict[str, Any], *, where: str) -> RunConfig:
     """Cap steps and data sizes for a smoke test (never enlarging), then apply ``[quick]``."""
     current = config.to_dict()
+    caps = {}
     for key, cap in QUICK_CAPS.items():
         section, name = key.split(".")
         value = current[section][name]  # 0 means "no limit" for sizes and steps
-        config = replace_path(config, key, min(value, cap) if value else cap, where=where)
-    for key, value in overrides.items():
-        config = replace_path(config, key, value, where=where)
-    return config
+        caps[key] = min(value, cap) if value else cap
+    return replace_paths(config, {**caps, **overrides}, where=where)
 
 
 def _parse_axes(grid: Any, *, where: str) -> dict[str, list[Level]]:

@@ -1,0 +1,160 @@
+"""Running studies: artifacts per run, failures recorded, resume after interruption."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trainlab.monitor import Record
+from trainlab.sweep.executors import LocalExecutor
+from trainlab.sweep.rundir import META_FILE, run_dir
+from trainlab.sweep.runner import run_study
+from trainlab.sweep.spec import load_spec
+
+RUN_FILES = ("config.json", "history.csv", "batches.csv", "record.json", "record.npz",
+             "model.pt", "dashboard.png", "run.json")  # fmt: skip
+
+
+def _trainlab(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "trainlab", *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_study_writes_every_artifact_and_a_report(tiny_spec, tmp_path):
+    out = tmp_path / "out"
+    table = run_study(load_spec(tiny_spec()), out, executor=LocalExecutor(1), progress=False)
+    assert len(table) == 4 and set(table["status"]) == {"completed"}
+    for name in table["run"]:
+        directory = run_dir(out, name)
+        for file in RUN_FILES:
+            assert (directory / file).is_file(), f"{name}: {file} missing"
+        record = Record.load(directory)
+        assert record.n_steps == 8
+        assert np.isfinite(record.val_loss).all()
+    results = pd.read_csv(out / "results.csv")
+    assert list(results.columns[:3]) == ["run", "lr", "dropout"]
+    assert (out / "findings.md").read_text().count("Best learning progress") == 1
+    assert (out / "figures" / "effects.png").is_file()
+    assert (out / "figures" / "lc_lr.png").is_file()
+
+
+def test_same_seed_gives_identical_numbers(tiny_spec, tmp_path):
+    spec = load_spec(tiny_spec(grid='"optim.lr" = [0.01]'))
+    a = run_study(spec, tmp_path / "a", executor=LocalExecutor(1), progress=False)
+    b = run_study(spec, tmp_path / "b", executor=LocalExecutor(1), progress=False)
+    cols = ["final_train_loss", "final_val_loss", "val_loss_auc"]
+    assert a[cols].equals(b[cols])
+
+
+def test_failing_and_diverging_runs_are_recorded_and_others_go_on(tiny_spec, tmp_path):
+    grid = """
+[grid.case]
+levels.ok = {}
+levels.diverge = { "optim.name" = "sgd", "optim.lr" = 1e12 }
+levels.broken = { "model.kind" = "cnn", "model.channels" = [4], "model.kernel_sizes" = [64], \
+"model.strides" = [1], "model.paddings" = [0] }
+"""
+    out = tmp_path / "out"
+    table = run_study(load_spec(tiny_spec(grid=grid)), out, executor=LocalExecutor(1),
+                      progress=False).set_index("run")  # fmt: skip
+    assert table.loc["case=ok", "status"] == "completed"
+    assert table.loc["case=diverge", "status"] == "diverged"
+    assert table.loc["case=broken", "status"] == "failed"
+    assert "RuntimeError" in table.loc["case=broken", "error"]
+    assert "Traceback" in (run_dir(out, "case=broken") / "error.txt").read_text()
+    assert "case=broken: failed" in (out / "findings.md").read_text()
+
+
+def test_resume_skips_finished_runs_and_redoes_unfinished_ones(tiny_spec, tmp_path):
+    spec = load_spec(tiny_spec())
+    out = tmp_path / "out"
+    run_study(spec, out, executor=LocalExecutor(1), progress=False)
+    names = [r.name for r in spec.runs]
+    finished = {n: (run_dir(out, n) / META_FILE).stat().st_mtime_ns for n in names}
+    victim = run_dir(out, names[2])
+    (victim / META_FILE).unlink()  # as if killed before its final metadata
+    (victim / "record.npz").write_bytes(b"half-written")
+    run_study(spec, out, executor=LocalExecutor(1), progress=False)
+    for name in names:
+        mtime = (run_dir(out, name) / META_FILE).stat().st_mtime_ns
+        assert (mtime == finished[name]) == (name != names[2])
+    Record.load(victim)  # the half-written file was replaced by a complete one
+
+
+def test_killed_driver_resumes_without_redoing_finished_runs(tiny_spec, tmp_path):
+    spec_path = tiny_spec(extra="[output]\nmovie = true")
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trainlab", "run", str(spec_path), "--out", str(out),
+         "--jobs", "1", "--no-progress"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not list(out.glob(f"runs/*/{META_FILE}")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = {p.parent.name: p.stat().st_mtime_ns for p in out.glob(f"runs/*/{META_FILE}")}
+    assert 1 <= len(done_before) < 4
+    result = _trainlab("run", str(spec_path), "--out", str(out), "--jobs", "1", "--no-progress")
+    assert result.returncode == 0, result.stderr
+    after = {p.parent.name: p.stat().st_mtime_ns for p in out.glob(f"runs/*/{META_FILE}")}
+    assert len(after) == 4
+    assert all(after[name] == mtime for name, mtime in done_before.items())
+    assert all((run_dir(out, name) / "movie.gif").is_file() for name in after)
+
+
+def test_parallel_jobs_give_the_same_results_as_one(tiny_spec, tmp_path):
+    spec = load_spec(tiny_spec())
+    serial = run_study(spec, tmp_path / "a", executor=LocalExecutor(1), progress=False)
+    parallel = run_study(spec, tmp_path / "b", executor=LocalExecutor(2), progress=False)
+    cols = ["run", "final_val_loss", "val_loss_auc"]
+    pd.testing.assert_frame_equal(serial[cols], parallel[cols])
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[model]\ndropout = 1.5\n", "model.dropout = 1.5"),
+        ("[grid]\n", "[grid] is empty"),
+        ("[modle]\n", "unknown key 'modle'"),
+    ],
+)
+def test_bad_spec_exits_2_with_one_line_and_creates_nothing(tmp_path, content, message):
+    spec = tmp_path / "bad.toml"
+    spec.write_text(content)
+    out = tmp_path / "never"
+    result = _trainlab("run", str(spec), "--out", str(out))
+    assert result.returncode == 2
+    assert message in result.stderr and str(spec) in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_list_and_report_commands(tiny_spec, tmp_path):
+    out = tmp_path / "out"
+    run_study(load_spec(tiny_spec()), out, executor=LocalExecutor(1), progress=False)
+    listing = _trainlab("list", str(out))
+    assert listing.returncode == 0 and listing.stdout.count("completed") >= 4
+    (out / "results.csv").unlink()
+    assert _trainlab("report", str(out)).returncode == 0
+    assert len(pd.read_csv(out / "results.csv")) == 4
+    missing = _trainlab("report", str(tmp_path / "nope"))
+    assert missing.returncode == 2 and "not a trainlab study directory" in missing.stderr
+
+
+def test_study_directory_of_another_study_is_refused(tiny_spec, tmp_path):
+    out = tmp_path / "out"
+    (out).mkdir()
+    (out / "study.json").write_text(json.dumps({"name": "other"}))
+    result = _trainlab("run", str(tiny_spec()), "--out", str(out))
+    assert result.returncode == 2 and "holds study 'other'" in result.stderr
