@@ -93,6 +93,7 @@ class TrainConfig:
     patience: int = _number(5, lo=1)
     min_delta: float = _number(0.0, lo=0.0)
     stop_metric: str = _choice("val_loss", "val_acc", default="val_loss")
+    test: bool = False  # evaluate the final (restored best) model once on the test split
 
 
 @dataclass(frozen=True)

@@ -102,3 +102,23 @@ def test_every_shipped_study_is_valid():
     for path in sorted(STUDIES.glob("*.toml")):
         assert load_spec(path).runs, path
         assert load_spec(path, quick=True).runs, path
+
+
+def test_several_grids_give_the_union_of_their_runs():
+    raw = _spec(
+        grid=[
+            {"optim.weight_decay": [0.0, 0.1], "optim.name": ["adam", "adamw"]},
+            {"model.dropout": [0.0, 0.5]},
+        ],
+        exclude=[{"name": "adamw", "weight_decay": "0.0"}],
+    )
+    study = parse_spec(raw, where="s.toml")
+    assert [r.name for r in study.runs] == [
+        "weight_decay=0.0_name=adam",
+        "weight_decay=0.1_name=adam",
+        "weight_decay=0.1_name=adamw",
+        "dropout=0.0",
+        "dropout=0.5",
+    ]
+    assert list(study.axes) == ["weight_decay", "name", "dropout"]
+    assert study.runs[-1].varied == {"dropout": "0.5"}

@@ -16,7 +16,8 @@ from trainlab.sweep.rundir import RUNS_DIR, read_meta
 
 METRIC_COLUMNS = (
     "final_train_loss", "final_val_loss", "final_train_acc", "final_val_acc",
-    "best_val_loss", "best_val_acc", "best_epoch", "val_loss_auc", "steps",
+    "best_val_loss", "best_val_acc", "best_epoch", "val_loss_auc", "steps", "test_loss",
+    "test_acc",
 )  # fmt: skip
 
 

@@ -33,6 +33,7 @@ from trainlab.train import (
     History,
     KeepBest,
     Regularization,
+    evaluate,
     fit,
     make_optimizer,
     seed_everything,
@@ -64,11 +65,11 @@ def execute_run(run: Run, out: str | Path) -> dict[str, Any]:
     timings: dict[str, float] = {}
     start = time.perf_counter()
     try:
-        history, record = _train(config, directory, timings)
+        history, record, test = _train(config, directory, timings)
         tic = time.perf_counter()
         _render(config, record, directory)
         timings["render"] = time.perf_counter() - tic
-        meta.update(status=history.status, metrics=run_metrics(history, record))
+        meta.update(status=history.status, metrics=run_metrics(history, record, test))
     except Exception as exc:  # noqa: BLE001 - a run's failure is data, not a crash
         atomic_write_text(directory / "error.txt", traceback.format_exc())
         meta.update(status="failed", error=f"{type(exc).__name__}: {exc}", metrics={})
@@ -115,10 +116,14 @@ def _train(config: RunConfig, directory: Path, timings: dict[str, float]):
         monitor.detach()
         record.meta.update(run=directory.name, config=config.to_dict())
         record.save(directory)
+    test = None
+    if config.train.test:  # once, on the final (restored best) weights
+        test = evaluate(model, TensorLoader(splits.test_x, splits.test_y, EVAL_BATCH_SIZE,
+                                            shuffle=False))  # fmt: skip
     _save_history(history, directory)
     with atomic_open(directory / rundir.MODEL_FILE, "wb") as f:
         torch.save(model.state_dict(), f)
-    return history, record
+    return history, record, test
 
 
 def _render(config: RunConfig, record: Record | None, directory: Path) -> None:
@@ -131,8 +136,10 @@ def _render(config: RunConfig, record: Record | None, directory: Path) -> None:
         make_movie(record, path, fps=config.output.fps, progress=False)
 
 
-def run_metrics(history: History, record: Record | None) -> dict[str, float]:
-    """Final and best metrics of a run, plus the area under its per-batch val loss."""
+def run_metrics(
+    history: History, record: Record | None, test: dict[str, float] | None = None
+) -> dict[str, float]:
+    """Final and best metrics of a run, the area under its per-batch val loss, test metrics."""
     frame = history.to_frame()
     metrics: dict[str, float] = {"steps": int(len(history.batch_frame()))}
     if not frame.empty:
@@ -145,6 +152,8 @@ def run_metrics(history: History, record: Record | None) -> dict[str, float]:
             best_epoch=int(frame.loc[frame["val_loss"].idxmin(), "epoch"])
             if frame["val_loss"].notna().any() else -1,
         )  # fmt: skip
+    if test:
+        metrics.update(test_loss=float(test["loss"]), test_acc=float(test["acc"]))
     if record is not None and record.n_steps:
         val = np.asarray(record.val_loss, dtype=np.float64)
         metrics["val_loss_auc"] = float(np.mean(val)) if np.isfinite(val).all() else float("nan")

@@ -4,7 +4,8 @@ A spec has the `RunConfig` sections at top level (``seed``, ``[data]``,
 ``[model]``, ``[optim]``, ``[train]``, ``[monitor]``, ``[output]``), plus:
 
 - ``name`` / ``description``: free text;
-- ``[grid]``: axes whose levels expand to the cartesian product. An axis is
+- ``[grid]``: axes whose levels expand to the cartesian product (or several
+  ``[[grid]]`` tables: the runs are the union of their products). An axis is
 
   - ``"model.init" = ["he", "uniform"]`` (a dotted key; the axis is named by its
     last part, here ``init``),
@@ -120,17 +121,23 @@ def _expand(raw: dict[str, Any], *, where: str, quick: bool, data_root: str | No
     base = RunConfig.from_dict({k: raw[k] for k in RUN_SECTIONS if k in raw}, where=where)
     if data_root:
         base = replace_paths(base, {"data.root": str(data_root)}, where=where)
-    axes = _parse_axes(raw.get("grid"), where=where)
+    grids = raw.get("grid")
+    if isinstance(grids, list):  # [[grid]]: several sub-grids, runs are their union
+        grid_axes = [_parse_axes(g, where=f"{where}: grid[{i}]") for i, g in enumerate(grids)]
+    else:
+        grid_axes = [_parse_axes(grids, where=where)]
+    axes = _merge_axes(grid_axes)
     excludes = _parse_excludes(raw.get("exclude", []), axes, where=where)
     quick_sets = _quick_overrides(raw.get("quick", {}), where=where) if quick else None
 
     runs: list[Run] = []
-    for combo in itertools.product(*axes.values()) if axes else [()]:
-        varied = {axis: level.label for axis, level in zip(axes, combo, strict=True)}
-        if any(all(varied[a] == label for a, label in ex.items()) for ex in excludes):
-            continue
-        sets = {k: v for level in combo for k, v in level.sets.items()}
-        runs.append(_make_run(base, varied, sets, quick_sets, where=where))
+    for sub_axes in grid_axes:
+        for combo in itertools.product(*sub_axes.values()) if sub_axes else [()]:
+            varied = {axis: level.label for axis, level in zip(sub_axes, combo, strict=True)}
+            if any(all(varied.get(a) == label for a, label in ex.items()) for ex in excludes):
+                continue
+            sets = {k: v for level in combo for k, v in level.sets.items()}
+            runs.append(_make_run(base, varied, sets, quick_sets, where=where))
     for i, extra in enumerate(raw.get("extra", [])):
         runs.append(_parse_extra(base, extra, quick_sets, where=f"{where}: extra[{i}]"))
     if not runs:
@@ -221,6 +228,16 @@ def _parse_axes(grid: Any, *, where: str) -> dict[str, list[Level]]:
             raise SpecError(f"{where}: grid.{key} repeats a level: {labels}")
         axes[axis] = levels
     return axes
+
+
+def _merge_axes(grid_axes: list[dict[str, list[Level]]]) -> dict[str, list[Level]]:
+    """All axes of all sub-grids; an axis in several sub-grids lists each label once."""
+    merged: dict[str, list[Level]] = {}
+    for sub_axes in grid_axes:
+        for axis, levels in sub_axes.items():
+            known = {level.label for level in merged.setdefault(axis, [])}
+            merged[axis] += [level for level in levels if level.label not in known]
+    return merged
 
 
 def _parse_excludes(
