@@ -19,18 +19,19 @@ EXIT_INTERRUPTED = 130
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run every unfinished run of a study spec."""
-    from trainlab.sweep.executors import LocalExecutor
+    from trainlab.sweep.executors import make_executor
     from trainlab.sweep.runner import run_study, with_synthetic_data
     from trainlab.sweep.spec import load_spec
 
     study = load_spec(args.spec, quick=args.quick, data_root=args.data_dir)
+    executor = make_executor(args.executor, jobs=args.jobs, address=args.address)
     if args.quick:
         study, replaced = with_synthetic_data(study)
         for name in replaced:
             print(f"{name} not found on this machine: --quick uses generated {name}-format files")
     out = Path(args.out) if args.out else Path("runs") / study.name
     print(f"{study.name}: {len(study.runs)} runs -> {out}")
-    table = run_study(study, out, executor=LocalExecutor(args.jobs), progress=not args.no_progress)
+    table = run_study(study, out, executor=executor, progress=not args.no_progress)
     _print_summary(table, out)
     return 0
 
@@ -118,6 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="shrink every run for a smoke test")
     p.add_argument("--data-dir", help="directory holding the dataset files")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--executor", choices=("local", "ray"), default="local",
+        help="local processes (default) or Ray (needs: pip install 'trainlab[ray]')",
+    )  # fmt: skip
+    p.add_argument(
+        "--address", help="Ray cluster to join: HOST:PORT or 'auto' (default: start a local Ray)"
+    )
 
     p = add("demo", cmd_demo)
     p.add_argument("--out", default="runs/demo", help="output directory (default: runs/demo)")

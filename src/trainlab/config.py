@@ -116,6 +116,16 @@ class OutputConfig:
 
 
 @dataclass(frozen=True)
+class ResourcesConfig:
+    """What one run asks of a cluster executor (Ray); the local executor ignores it."""
+
+    cpus: float = _number(1.0, lo=0.0)
+    gpus: float = _number(0.0, lo=0.0)
+    memory_mb: int = _number(0, lo=0)  # 0 = no memory request
+    retries: int = _number(2, lo=0)  # re-runs after a worker process dies
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """Everything that determines one run."""
 
@@ -126,6 +136,7 @@ class RunConfig:
     train: TrainConfig = TrainConfig()
     monitor: MonitorConfig = MonitorConfig()
     output: OutputConfig = OutputConfig()
+    resources: ResourcesConfig = ResourcesConfig()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dict (tuples as lists), as saved in a run directory."""

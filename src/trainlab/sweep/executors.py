@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from trainlab.errors import ConfigError
 from trainlab.sweep.run import execute_run
 from trainlab.sweep.spec import Run
 
@@ -68,6 +69,17 @@ class LocalExecutor(Executor):
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
+
+
+def make_executor(kind: str, *, jobs: int | None = None, address: str | None = None) -> Executor:
+    """The executor named on the command line ("local" or "ray")."""
+    if kind == "ray":
+        from trainlab.sweep.ray_executor import RayExecutor  # optional extra, imported lazily
+
+        return RayExecutor(address=address, num_cpus=jobs)
+    if address:
+        raise ConfigError("--address is only used with --executor ray")
+    return LocalExecutor(jobs)
 
 
 def _as_completed(pending: dict[Future, Run]) -> Iterable[tuple[Future, Run]]:

@@ -45,11 +45,12 @@ EVAL_BATCH_SIZE = 1024  # validation batches: no gradients, so larger than train
 _SPLITS_CACHE: dict[DataConfig, Any] = {}  # per process: a worker loads each dataset once
 
 
-def execute_run(run: Run, out: str | Path) -> dict[str, Any]:
+def execute_run(run: Run, out: str | Path, *, splits: Splits | None = None) -> dict[str, Any]:
     """Train `run` into ``out/runs/<name>`` and return its final metadata.
 
     Errors inside the run are recorded (status ``failed``) rather than raised, so
-    one bad run never stops a grid.
+    one bad run never stops a grid. `splits` (from `load_run_splits`) skips reading
+    the dataset, e.g. when a driver shares one copy with many workers.
     """
     directory = rundir.run_dir(Path(out), run.name)
     if directory.exists():
@@ -65,7 +66,7 @@ def execute_run(run: Run, out: str | Path) -> dict[str, Any]:
     timings: dict[str, float] = {}
     start = time.perf_counter()
     try:
-        history, record, test = _train(config, directory, timings)
+        history, record, test = _train(config, directory, timings, splits)
         tic = time.perf_counter()
         _render(config, record, directory)
         timings["render"] = time.perf_counter() - tic
@@ -78,9 +79,9 @@ def execute_run(run: Run, out: str | Path) -> dict[str, Any]:
     return meta
 
 
-def _train(config: RunConfig, directory: Path, timings: dict[str, float]):
+def _train(config: RunConfig, directory: Path, timings: dict[str, float], splits: Splits | None):
     tic = time.perf_counter()
-    splits = _splits(config.data)
+    splits = splits if splits is not None else load_run_splits(config.data)
     timings["data"] = time.perf_counter() - tic
     seed_everything(config.seed)
     model = build_model(
@@ -160,8 +161,11 @@ def run_metrics(
     return metrics
 
 
-def _splits(config: DataConfig) -> Splits:
-    """The run's splits; `train_size` keeps the first N training samples (already shuffled)."""
+def load_run_splits(config: DataConfig) -> Splits:
+    """The splits a run trains on, cached per process (a worker reads each dataset once).
+
+    `train_size` keeps the first N training samples (the split already shuffled them).
+    """
     if config not in _SPLITS_CACHE:
         root = config.root or None
         if config.synthetic:

@@ -1,7 +1,8 @@
 """Study specs: a TOML file with a base configuration and a grid, expanded into runs.
 
 A spec has the `RunConfig` sections at top level (``seed``, ``[data]``,
-``[model]``, ``[optim]``, ``[train]``, ``[monitor]``, ``[output]``), plus:
+``[model]``, ``[optim]``, ``[train]``, ``[monitor]``, ``[output]``,
+``[resources]``), plus:
 
 - ``name`` / ``description``: free text;
 - ``[grid]``: axes whose levels expand to the cartesian product (or several
@@ -39,7 +40,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 DEMO_SPEC = Path(__file__).with_name("demo.toml")  # the study `trainlab demo` runs
 
-RUN_SECTIONS = ("seed", "data", "model", "optim", "train", "monitor", "output")
+RUN_SECTIONS = ("seed", "data", "model", "optim", "train", "monitor", "output", "resources")
 SPEC_KEYS = (*RUN_SECTIONS, "name", "description", "grid", "exclude", "extra", "quick")
 
 # Caps applied by `--quick`: a smoke test of every run in seconds.

@@ -1,0 +1,21 @@
+"""Figures and movies rendered from Records, History frames and dataset tensors."""
+
+from trainlab.viz.curves import best_epoch, history_grid, learning_curve
+from trainlab.viz.dashboard import Dashboard, dashboard
+from trainlab.viz.datasets import class_distribution, sample_grid
+from trainlab.viz.movie import make_movie, render_movies
+from trainlab.viz.tables import markdown_table, results_table
+
+__all__ = [
+    "Dashboard",
+    "best_epoch",
+    "class_distribution",
+    "dashboard",
+    "history_grid",
+    "learning_curve",
+    "make_movie",
+    "markdown_table",
+    "render_movies",
+    "results_table",
+    "sample_grid",
+]

@@ -1,0 +1,203 @@
+"""History views: per-run loss/accuracy grids and learning curves over a hyperparameter.
+
+Inputs are pandas DataFrames: per-epoch histories with the columns of
+``History.to_frame()`` (epoch, train_loss, train_acc, val_loss, val_acc, ...),
+and results tables with one row per run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from trainlab.errors import ConfigError
+
+# (title, columns) per panel of one run in a history grid
+HISTORY_PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("loss", ("train_loss", "val_loss")),
+    ("accuracy", ("train_acc", "val_acc")),
+)
+_PREFIX_LABELS = {"train": "train", "val": "validation", "test": "test"}
+
+StarEpoch = int | str | Mapping[str, int] | Callable[[pd.DataFrame], int] | None
+Layout = Mapping[str, pd.DataFrame] | Sequence[Sequence[tuple[str, pd.DataFrame] | None]]
+
+
+def best_epoch(frame: pd.DataFrame, column: str = "val_loss") -> int:
+    """The epoch with the lowest `column` (first one on ties)."""
+    values = frame[column].to_numpy(float)
+    if not np.isfinite(values).any():
+        raise ConfigError(f"best epoch: column {column!r} has no finite values")
+    return int(frame["epoch"].iloc[int(np.nanargmin(values))])
+
+
+def _star(star_epoch: StarEpoch, label: str, frame: pd.DataFrame) -> int | None:
+    if star_epoch is None:
+        return None
+    if star_epoch == "best":
+        return best_epoch(frame)
+    if callable(star_epoch):
+        return int(star_epoch(frame))
+    if isinstance(star_epoch, Mapping):
+        return star_epoch.get(label)
+    if isinstance(star_epoch, int | np.integer):
+        return int(star_epoch)
+    raise ConfigError(
+        f"star_epoch={star_epoch!r}; expected None, 'best', an epoch, a dict label -> "
+        "epoch, or a function frame -> epoch"
+    )
+
+
+def _cells(frames: Layout, rows: int | None, cols: int | None) -> list[list]:
+    """Normalise a dict (filled row by row) or a 2-D layout to rows of (label, frame) | None."""
+    if isinstance(frames, Mapping):
+        items = list(frames.items())
+        if not items:
+            raise ConfigError("history_grid: no histories given")
+        if cols is None:
+            cols = 1 if rows is None else -(-len(items) // rows)
+        if rows is None:
+            rows = -(-len(items) // cols)
+        if rows * cols < len(items):
+            raise ConfigError(
+                f"history_grid: {len(items)} runs do not fit rows={rows} x cols={cols}"
+            )
+        items += [None] * (rows * cols - len(items))
+        return [items[r * cols : (r + 1) * cols] for r in range(rows)]
+    layout = [list(row) for row in frames]
+    if not layout or not any(cell for row in layout for cell in row):
+        raise ConfigError("history_grid: the layout holds no histories")
+    width = max(len(row) for row in layout)
+    return [row + [None] * (width - len(row)) for row in layout]
+
+
+def history_grid(
+    frames: Layout,
+    rows: int | None = None,
+    cols: int | None = None,
+    *,
+    star_epoch: StarEpoch = None,
+    panels: Sequence[tuple[str, Sequence[str]]] = HISTORY_PANELS,
+    x: str = "epoch",
+) -> Figure:
+    """A grid of runs, each with a loss and an accuracy panel over epochs.
+
+    Args:
+        frames: label -> per-epoch DataFrame, laid out row by row in rows x cols
+            (default one run per row), or a 2-D list of (label, frame) or None cells.
+        rows, cols: grid size for a dict of frames.
+        star_epoch: mark one epoch per run with a black star: an epoch number,
+            "best" (lowest val_loss), label -> epoch, or a function frame -> epoch.
+        panels: (title, columns) per panel of a run; missing columns are skipped.
+        x: the x column.
+
+    Returns:
+        The Figure; panel titles are the run labels.
+    """
+    cells = _cells(frames, rows, cols)
+    n_rows, n_cols = len(cells), len(cells[0])
+    n_panels = len(panels)
+    fig = Figure(figsize=(3.6 * n_cols * n_panels, 2.8 * n_rows), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(n_rows, n_cols * n_panels, squeeze=False, sharex="col")
+    for r, row in enumerate(cells):
+        for c, cell in enumerate(row):
+            for p in range(n_panels):
+                ax = axes[r, c * n_panels + p]
+                if cell is None:
+                    ax.set_axis_off()
+                    continue
+                label, frame = cell
+                _draw_run(ax, frame, panels[p], x=x, star=_star(star_epoch, label, frame))
+                ax.set_title(f"{label}")
+    return fig
+
+
+def _draw_run(ax, frame: pd.DataFrame, panel, *, x: str, star: int | None) -> None:
+    name, columns = panel
+    if x not in frame.columns:
+        raise ConfigError(f"history frame has no {x!r} column; columns: {list(frame.columns)}")
+    present = [col for col in columns if col in frame.columns]
+    if not present:
+        raise ConfigError(
+            f"history frame has none of {list(columns)} for the {name} panel; "
+            f"columns: {list(frame.columns)}"
+        )
+    xs = frame[x].to_numpy()
+    for col in present:
+        ax.plot(xs, frame[col].to_numpy(float), label=_label(col))
+        if star is not None:
+            hit = np.flatnonzero(xs == star)
+            if hit.size == 0:
+                raise ConfigError(
+                    f"star epoch {star} is not in the history ({x} {xs.min()}..{xs.max()})"
+                )
+            ax.plot([star], [frame[col].iloc[hit[0]]], marker="*", ms=11, color="black", ls="")
+    if "acc" in name or all(col.endswith("acc") for col in present):
+        ax.set_ylim(0.0, 1.01)
+    ax.set_xlabel(x)
+    ax.set_ylabel(name)
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+
+
+def _label(column: str) -> str:
+    prefix, _, rest = column.partition("_")
+    return f"{_PREFIX_LABELS.get(prefix, prefix)} {rest.replace('acc', 'accuracy')}".strip()
+
+
+def learning_curve(
+    table: pd.DataFrame,
+    param: str,
+    metrics: Sequence[str] = ("train", "val"),
+    *,
+    stats: Sequence[str] = ("loss", "acc"),
+    log_x: bool = False,
+) -> Figure:
+    """Final metrics against one hyperparameter: one panel per statistic.
+
+    Args:
+        table: one row per run with a `param` column and ``<metric>_<stat>`` columns
+            (e.g. val_loss); rows sharing a `param` value are averaged.
+        param: the hyperparameter column on the x axis.
+        metrics: column prefixes drawn as lines ("train", "val", "test").
+        stats: column suffixes, one panel each ("loss", "acc").
+        log_x: logarithmic x axis; a zero value (e.g. no weight decay) switches to
+            a symmetric-log axis that is linear below the smallest positive value.
+    """
+    if param not in table.columns:
+        raise ConfigError(f"learning_curve: no column {param!r}; columns: {list(table.columns)}")
+    panels = [(s, [f"{m}_{s}" for m in metrics if f"{m}_{s}" in table.columns]) for s in stats]
+    panels = [(s, cols) for s, cols in panels if cols]
+    if not panels:
+        wanted = [f"{m}_{s}" for s in stats for m in metrics]
+        raise ConfigError(f"learning_curve: none of {wanted} in columns {list(table.columns)}")
+    means = table.groupby(param)[[c for _, cols in panels for c in cols]].mean().sort_index()
+    xs = means.index.to_numpy(float)
+    fig = Figure(figsize=(4.5 * len(panels), 3.4), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (stat, cols) in zip(axes, panels, strict=True):
+        for col in cols:
+            ax.plot(xs, means[col].to_numpy(float), ".-", label=_label(col))
+        if log_x:
+            positive = xs[xs > 0]
+            if positive.size == len(xs):
+                ax.set_xscale("log")
+            elif positive.size and (xs >= 0).all():
+                ax.set_xscale("symlog", linthresh=float(positive.min()))
+            else:
+                raise ConfigError(f"learning_curve: log_x needs {param} >= 0; got {xs.tolist()}")
+        if stat == "acc":
+            ax.set_ylim(0.0, 1.01)
+        ax.set_xlabel(param)
+        name = stat.replace("acc", "accuracy")
+        ax.set_ylabel(name)
+        ax.set_title(f"{name} vs {param}")
+        ax.legend()
+        ax.grid(alpha=0.3)
+    return fig

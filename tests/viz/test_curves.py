@@ -1,0 +1,84 @@
+"""History grids and learning curves from DataFrames."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from trainlab.errors import ConfigError
+from trainlab.viz import best_epoch, history_grid, learning_curve
+
+
+def _history(n=10, shift=0.0):
+    epoch = np.arange(1, n + 1)
+    val = (epoch - 6.0) ** 2 / 20 + 0.5 + shift  # minimum at epoch 6
+    return pd.DataFrame(
+        {"epoch": epoch, "train_loss": 2.0 / epoch, "val_loss": val,
+         "train_acc": 1 - 0.5 / epoch, "val_acc": 0.8 - 0.01 * (epoch - 6.0) ** 2 / 10}
+    )  # fmt: skip
+
+
+def test_best_epoch_is_the_lowest_validation_loss():
+    assert best_epoch(_history()) == 6
+
+
+def test_history_grid_has_loss_and_accuracy_panels_per_run_with_a_star():
+    frames = {"lr=0.1": _history(), "lr=0.01": _history(shift=0.2), "lr=0.001": _history(8)}
+    fig = history_grid(frames, rows=2, cols=2, star_epoch="best")
+    axes = fig.axes
+    assert len(axes) == 8  # 2 x 2 runs x 2 panels, the fourth cell empty
+    assert [ax.get_title() for ax in axes[:4]] == ["lr=0.1", "lr=0.1", "lr=0.01", "lr=0.01"]
+    loss_ax, acc_ax = axes[0], axes[1]
+    assert loss_ax.get_ylabel() == "loss" and acc_ax.get_ylabel() == "accuracy"
+    assert acc_ax.get_ylim() == (0.0, 1.01)
+    assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == [
+        "train loss", "validation loss",
+    ]  # fmt: skip
+    stars = [ln for ln in loss_ax.get_lines() if ln.get_marker() == "*"]
+    assert [float(s.get_xdata()[0]) for s in stars] == [6.0, 6.0]
+    assert float(stars[1].get_ydata()[0]) == pytest.approx(0.5)
+    assert not axes[-1].axison
+
+
+def test_history_grid_accepts_a_2d_layout_and_per_run_star_epochs():
+    layout = [[("a", _history()), None], [("b", _history())]]
+    fig = history_grid(layout, star_epoch={"a": 3})
+    assert len(fig.axes) == 8
+    stars_a = [ln for ln in fig.axes[0].get_lines() if ln.get_marker() == "*"]
+    stars_b = [ln for ln in fig.axes[4].get_lines() if ln.get_marker() == "*"]
+    assert [float(s.get_xdata()[0]) for s in stars_a] == [3.0, 3.0] and stars_b == []
+
+
+def test_history_grid_names_a_missing_column():
+    with pytest.raises(ConfigError, match="train_loss"):
+        history_grid({"a": pd.DataFrame({"epoch": [1, 2], "lr": [0.1, 0.1]})})
+
+
+def test_learning_curve_plots_final_metrics_sorted_by_the_parameter():
+    table = pd.DataFrame(
+        {"dropout": [0.5, 0.0, 0.1, 0.5], "train_loss": [0.6, 0.2, 0.3, 0.8],
+         "val_loss": [0.7, 0.5, 0.4, 0.9], "train_acc": [0.8, 0.95, 0.9, 0.7],
+         "val_acc": [0.75, 0.8, 0.85, 0.65]}
+    )  # fmt: skip
+    fig = learning_curve(table, "dropout")
+    loss_ax, acc_ax = fig.axes
+    train = loss_ax.get_lines()[0]
+    np.testing.assert_allclose(train.get_xdata(), [0.0, 0.1, 0.5])
+    np.testing.assert_allclose(train.get_ydata(), [0.2, 0.3, 0.7])  # repeats averaged
+    assert loss_ax.get_xlabel() == "dropout" and loss_ax.get_ylabel() == "loss"
+    assert acc_ax.get_ylabel() == "accuracy"
+    assert [t.get_text() for t in acc_ax.get_legend().get_texts()] == [
+        "train accuracy", "validation accuracy",
+    ]  # fmt: skip
+
+
+def test_learning_curve_log_axis_handles_a_zero_value():
+    table = pd.DataFrame({"wd": [0.0, 1e-4, 1e-2], "train_loss": [1, 2, 3], "val_loss": [2, 2, 3]})
+    ax = learning_curve(table, "wd", stats=("loss",), log_x=True).axes[0]
+    assert ax.get_xscale() == "symlog"
+    ax = learning_curve(table[table.wd > 0], "wd", stats=("loss",), log_x=True).axes[0]
+    assert ax.get_xscale() == "log"
+
+
+def test_learning_curve_names_the_missing_parameter():
+    with pytest.raises(ConfigError, match="'lr'"):
+        learning_curve(pd.DataFrame({"wd": [0.1]}), "lr")
