@@ -1,0 +1,87 @@
+"""History: what fit() measured, per batch and per epoch."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+EPOCH_COLUMNS: tuple[str, ...] = (
+    "epoch", "train_loss", "train_acc", "val_loss", "val_acc", "grad_norm", "lr", "time",
+)  # fmt: skip
+BATCH_COLUMNS: tuple[str, ...] = ("step", "epoch", "loss", "grad_norm")
+STATUSES: tuple[str, ...] = ("running", "completed", "stopped", "diverged")
+
+
+@dataclass
+class History:
+    """Per-batch and per-epoch scalars of one training run.
+
+    Epochs and steps count from 1: epoch 1 is the first pass over the data, step 1 the
+    first optimizer update. Losses are the data loss (without regularization penalty),
+    averaged over samples; accuracies are fractions in [0, 1] (NaN for non-class targets);
+    ``grad_norm`` is the Euclidean norm of all parameter gradients (epoch: mean over
+    batches); ``lr`` is the first parameter group's rate during the epoch; ``time`` is
+    wall seconds since training began.
+
+    Attributes:
+        epochs: one dict per epoch with the keys of ``EPOCH_COLUMNS``.
+        batches: one dict per batch with the keys of ``BATCH_COLUMNS``.
+        status: ``completed`` (ran to epochs/max_steps), ``stopped`` (a callback asked),
+            ``diverged`` (non-finite loss), ``running`` while fit() runs.
+        stop_reason: why training ended early, in words.
+        best_epoch: epoch chosen by EarlyStopping/KeepBest, else the lowest val_loss.
+    """
+
+    epochs: list[dict[str, float]] = field(default_factory=list)
+    batches: list[dict[str, float]] = field(default_factory=list)
+    status: str = "running"
+    stop_reason: str | None = None
+    best_epoch: int | None = None
+
+    def to_frame(self) -> pd.DataFrame:
+        """Per-epoch DataFrame with columns ``EPOCH_COLUMNS``."""
+        return pd.DataFrame(self.epochs, columns=list(EPOCH_COLUMNS))
+
+    def batch_frame(self) -> pd.DataFrame:
+        """Per-batch DataFrame with columns ``BATCH_COLUMNS``."""
+        return pd.DataFrame(self.batches, columns=list(BATCH_COLUMNS))
+
+    def metric(self, name: str) -> list[float]:
+        """One per-epoch column as a list, e.g. ``history.metric("val_acc")``."""
+        if name not in EPOCH_COLUMNS:
+            raise KeyError(f"unknown metric {name!r}; expected one of {EPOCH_COLUMNS}")
+        return [row[name] for row in self.epochs]
+
+    @property
+    def n_steps(self) -> int:
+        """Number of optimizer steps taken."""
+        return len(self.batches)
+
+    def to_dict(self) -> dict:
+        """JSON-serialisable form (NaN stays NaN; use ``allow_nan`` when dumping)."""
+        return {
+            "epochs": self.epochs,
+            "batches": self.batches,
+            "status": self.status,
+            "stop_reason": self.stop_reason,
+            "best_epoch": self.best_epoch,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> History:
+        """Inverse of ``to_dict``."""
+        return cls(
+            epochs=[dict(row) for row in data["epochs"]],
+            batches=[dict(row) for row in data["batches"]],
+            status=data["status"],
+            stop_reason=data.get("stop_reason"),
+            best_epoch=data.get("best_epoch"),
+        )
+
+
+def lowest_epoch(history: History, metric: str = "val_loss") -> int | None:
+    """Epoch with the lowest finite value of ``metric``; None if there is none."""
+    finite = [(row[metric], row["epoch"]) for row in history.epochs if math.isfinite(row[metric])]
+    return min(finite)[1] if finite else None
