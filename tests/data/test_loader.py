@@ -99,3 +99,10 @@ def test_cuda_batches_equal_cpu_batches_for_the_same_seed():
     assert gpu[0][0].device.type == "cuda"
     for (xc, yc), (xg, yg) in zip(cpu, gpu, strict=True):
         assert torch.equal(xc, xg.cpu()) and torch.equal(yc, yg.cpu())
+
+
+def test_empty_inputs_are_refused_and_drop_last_can_yield_nothing():
+    with pytest.raises(ConfigError, match="no samples"):
+        TensorLoader(torch.zeros(0, 3), torch.zeros(0))
+    loader = TensorLoader(torch.zeros(5, 3), torch.zeros(5), batch_size=8, drop_last=True)
+    assert len(loader) == 0 and list(loader) == []

@@ -58,6 +58,8 @@ class TensorLoader:
             raise ConfigError(
                 f"TensorLoader: x has {x.shape[0]} samples but y has {y.shape[0]}; they must agree"
             )
+        if x.shape[0] == 0:
+            raise ConfigError("TensorLoader: x and y have no samples; expected at least one")
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ConfigError(f"TensorLoader: batch_size = {batch_size!r}; expected an int >= 1")
         if device is not None:
@@ -93,6 +95,8 @@ class TensorLoader:
         order = order.to(self.x.device)
         if self.drop_last:
             order = order[: len(self) * self.batch_size]
+            if order.numel() == 0:  # fewer samples than one batch: no batch at all
+                return
         # One split call makes every batch's index tensor up front (views, no copies).
         for idx in order.split(self.batch_size):
             xb = self.x.index_select(0, idx)
