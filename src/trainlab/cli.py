@@ -51,11 +51,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    """Rebuild results.csv, findings.md and figures of a study directory."""
+    """Rebuild results.csv, findings.md and figures of a study directory (and its HTML)."""
     from trainlab.sweep.report import write_report
 
     table = write_report(args.dir)
     _print_summary(table, Path(args.dir))
+    if args.html:
+        from trainlab.sweep.html_report import write_html_report
+
+        print(f"html: {write_html_report(args.dir)}")
     return 0
 
 
@@ -134,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("report", cmd_report)
     p.add_argument("dir", help="a study output directory")
+    p.add_argument(
+        "--html", action="store_true", help="also write DIR/report/index.html and one page per run"
+    )
 
     p = add("list", cmd_list)
     p.add_argument("dir", help="a study output directory")

@@ -71,10 +71,12 @@ def _figures(out: Path, table: pd.DataFrame, axes: list[str]) -> None:
         fig = history_grid(histories, **layout, star_epoch="best")
     else:  # short runs: the per-batch losses the Monitor logged
         batches = {d.name: _batch_losses(d) for d in directories}
+        batches = {name: frame for name, frame in batches.items() if frame is not None}
+        if not batches:  # monitor off: no per-batch curves to draw
+            return
         fig = history_grid(
-            {name: frame for name, frame in batches.items() if frame is not None}, **layout,
-            x="step", panels=(("loss per batch", ("train_loss", "val_loss")),),
-        )  # fmt: skip
+            batches, **layout, x="step", panels=(("loss per batch", ("train_loss", "val_loss")),)
+        )
     save_figure(fig, figures / "history_grid.png")
 
 

@@ -97,7 +97,14 @@ def _train(config: RunConfig, directory: Path, timings: dict[str, float], splits
         transform=augment_crop_flip(4) if config.data.augment else None,
     )  # fmt: skip
     val_loader = TensorLoader(splits.val_x, splits.val_y, EVAL_BATCH_SIZE, shuffle=False)
-    monitor = Monitor(model, mode=config.monitor.mode) if config.monitor.enabled else None
+    planned = config.train.epochs * len(train_loader)
+    if config.train.max_steps:
+        planned = min(planned, config.train.max_steps)
+    monitor = (
+        Monitor(model, mode=config.monitor.mode, planned_steps=planned)
+        if config.monitor.enabled
+        else None
+    )
     tic = time.perf_counter()
     history = fit(
         model, train_loader, val_loader, optimizer,
