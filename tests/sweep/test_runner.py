@@ -43,8 +43,16 @@ def test_study_writes_every_artifact_and_a_report(tiny_spec, tmp_path):
     results = pd.read_csv(out / "results.csv")
     assert list(results.columns[:3]) == ["run", "lr", "dropout"]
     assert (out / "findings.md").read_text().count("Best learning progress") == 1
-    assert (out / "figures" / "effects.png").is_file()
-    assert (out / "figures" / "lc_lr.png").is_file()
+    for figure in ("effects", "lc_lr", "history_grid", "samples", "classes"):
+        assert (out / "figures" / f"{figure}.png").is_file(), figure
+
+
+def test_test_split_evaluation_adds_metrics_and_a_prediction_grid(tiny_spec, tmp_path):
+    out = tmp_path / "out"
+    spec = load_spec(tiny_spec(grid='"train.test" = [true]'))
+    table = run_study(spec, out, executor=LocalExecutor(1), progress=False)
+    assert 0.0 <= table.loc[0, "test_acc"] <= 1.0 and table.loc[0, "test_loss"] > 0
+    assert (run_dir(out, table.loc[0, "run"]) / "test_predictions.png").is_file()
 
 
 def test_same_seed_gives_identical_numbers(tiny_spec, tmp_path):

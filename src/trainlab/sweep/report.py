@@ -16,12 +16,14 @@ import numpy as np
 import pandas as pd
 
 from trainlab.atomic import atomic_open, atomic_write_text, save_figure
-from trainlab.errors import RecordError
+from trainlab.config import RunConfig
+from trainlab.errors import RecordError, TrainlabError
 from trainlab.monitor import Record
 from trainlab.sweep import rundir
 from trainlab.sweep.findings import FINAL_METRIC, PROGRESS_METRIC, write_findings
 from trainlab.sweep.results import collect_results, factor_effects, finished_runs
-from trainlab.viz import history_grid, learning_curve
+from trainlab.sweep.run import load_run_splits
+from trainlab.viz import class_distribution, history_grid, learning_curve, sample_grid
 from trainlab.viz.effects import effects_figure
 
 HISTORY_GRID_RUNS = 12  # the best runs drawn in the history grid
@@ -51,6 +53,7 @@ def _figures(out: Path, table: pd.DataFrame, axes: list[str]) -> None:
     ok = finished_runs(table, FINAL_METRIC)
     if ok.empty:
         return
+    _dataset_figures(rundir.run_dir(out, ok["run"].iloc[0]), figures)
     if axes:
         save_figure(effects_figure(factor_effects(table, axes, FINAL_METRIC), FINAL_METRIC),
                     figures / "effects.png")  # fmt: skip
@@ -78,6 +81,22 @@ def _figures(out: Path, table: pd.DataFrame, axes: list[str]) -> None:
             batches, **layout, x="step", panels=(("loss per batch", ("train_loss", "val_loss")),)
         )
     save_figure(fig, figures / "history_grid.png")
+
+
+def _dataset_figures(directory: Path, figures: Path) -> None:
+    """Sample images and the class balance of the splits the study trained on."""
+    if (figures / "classes.png").is_file():
+        return  # the data of a study never change; drawn once
+    data = RunConfig.from_dict(rundir.read_json(directory / rundir.CONFIG_FILE)["config"],
+                               where=str(directory / rundir.CONFIG_FILE)).data  # fmt: skip
+    try:
+        splits = load_run_splits(data)
+    except TrainlabError:  # e.g. the report is rebuilt on a machine without the dataset
+        return
+    save_figure(sample_grid(splits.train_x, splits.train_y, splits.classes, n=32),
+                figures / "samples.png")  # fmt: skip
+    labels = {"train": splits.train_y, "val": splits.val_y, "test": splits.test_y}
+    save_figure(class_distribution(labels, splits.classes), figures / "classes.png")
 
 
 def _batch_losses(directory: Path) -> pd.DataFrame | None:

@@ -38,9 +38,10 @@ from trainlab.train import (
     make_optimizer,
     seed_everything,
 )
-from trainlab.viz import dashboard, make_movie
+from trainlab.viz import dashboard, make_movie, sample_grid
 
 EVAL_BATCH_SIZE = 1024  # validation batches: no gradients, so larger than training ones
+TEST_GRID_IMAGES = 32  # test images shown with their predicted labels
 
 _SPLITS_CACHE: dict[DataConfig, Any] = {}  # per process: a worker loads each dataset once
 
@@ -126,12 +127,23 @@ def _train(config: RunConfig, directory: Path, timings: dict[str, float], splits
         record.save(directory)
     test = None
     if config.train.test:  # once, on the final (restored best) weights
-        test = evaluate(model, TensorLoader(splits.test_x, splits.test_y, EVAL_BATCH_SIZE,
-                                            shuffle=False))  # fmt: skip
+        test_loader = TensorLoader(splits.test_x, splits.test_y, EVAL_BATCH_SIZE, shuffle=False)
+        test = evaluate(model, test_loader)
+        _save_test_predictions(model, splits, directory)
     _save_history(history, directory)
     with atomic_open(directory / rundir.MODEL_FILE, "wb") as f:
         torch.save(model.state_dict(), f)
     return history, record, test
+
+
+def _save_test_predictions(model: torch.nn.Module, splits: Splits, directory: Path) -> None:
+    """The first test images with predicted / true labels (wrong ones red)."""
+    x, y = splits.test_x[:TEST_GRID_IMAGES], splits.test_y[:TEST_GRID_IMAGES]
+    model.eval()
+    with torch.no_grad():
+        predictions = model(x.to(next(model.parameters()).device)).argmax(dim=1).cpu()
+    fig = sample_grid(x, y, splits.classes, predictions, n=TEST_GRID_IMAGES)
+    save_figure(fig, directory / rundir.TEST_PREDICTIONS_FILE)
 
 
 def _render(config: RunConfig, record: Record | None, directory: Path) -> None:
