@@ -33,6 +33,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"{study.name}: {len(study.runs)} runs -> {out}")
     table = run_study(study, out, executor=executor, progress=not args.no_progress)
     _print_summary(table, out)
+    if args.html:
+        _html(out)
     return 0
 
 
@@ -47,6 +49,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"{study.name}: {len(study.runs)} runs on Fashion-MNIST -> {out}")
     table = run_study(study, out, executor=LocalExecutor(args.jobs))
     _print_summary(table, out)
+    _html(out)
     return 0
 
 
@@ -57,9 +60,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     table = write_report(args.dir)
     _print_summary(table, Path(args.dir))
     if args.html:
-        from trainlab.sweep.html_report import write_html_report
-
-        print(f"html: {write_html_report(args.dir)}")
+        _html(Path(args.dir))
     return 0
 
 
@@ -88,6 +89,12 @@ def cmd_movie(args: argparse.Namespace) -> int:
     make_movie(record, path, fps=args.fps)
     print(f"wrote {path} ({record.n_steps} frames)")
     return 0
+
+
+def _html(out: Path) -> None:
+    from trainlab.sweep.html_report import write_html_report
+
+    print(f"report: {write_html_report(out)}")
 
 
 def _print_summary(table, out: Path) -> None:
@@ -123,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="shrink every run for a smoke test")
     p.add_argument("--data-dir", help="directory holding the dataset files")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--html", action="store_true", help="also write OUT/report/index.html")
     p.add_argument(
         "--executor", choices=("local", "ray"), default="local",
         help="local processes (default) or Ray (needs: pip install 'trainlab[ray]')",
