@@ -44,6 +44,7 @@ CRASH_ENV = "TRAINLAB_TEST_CRASH"
 # (72 ms per call with 10,000 pending, measured on 2 cores), so a grid is fed in a
 # window of at least 2 tasks per cluster CPU instead of all at once.
 MIN_IN_FLIGHT = 256
+WAIT_S = 0.5  # longest delay between a task's end and its files being written
 
 RunFiles = dict[str, bytes]  # path relative to the run directory -> content
 
@@ -118,9 +119,12 @@ class RayExecutor(Executor):
                     run = queue.popleft()
                     options = task_options(run.config.resources)
                     pending[task.options(**options).remote(run, shared.get(run.config.data))] = run
-                done, _ = ray.wait(list(pending), num_returns=1)
-                run = pending.pop(done[0])
-                on_result(run, self._collect(done[0], run, Path(out)))
+                # Every task that ends within WAIT_S, so one ray.wait serves many results.
+                refs = list(pending)
+                done, _ = ray.wait(refs, num_returns=len(refs), timeout=WAIT_S)
+                for ref in done:
+                    run = pending.pop(ref)
+                    on_result(run, self._collect(ref, run, Path(out)))
         except BaseException:
             for ref in pending:  # runs in flight are unfinished and redone on resume
                 with contextlib.suppress(Exception):
@@ -157,10 +161,13 @@ class RayExecutor(Executor):
         """Write a finished task's files into `out`; a failed record if its worker died."""
         try:
             meta, files = self._ray.get(ref)
-        except self._ray.exceptions.RayError as exc:  # died on every one of its attempts
+        except self._ray.exceptions.RayError as exc:  # the task, not the training, failed
             attempts = run.config.resources.retries + 1
+            crashed = isinstance(exc, self._ray.exceptions.WorkerCrashedError)
+            cause = f"worker died ({attempts} attempts)" if crashed else "task failed"
+            first_line = (str(exc).strip().splitlines() or [""])[0]
             return {"name": run.name, "varied": run.varied, "status": "failed",
-                    "error": f"worker died ({attempts} attempts): {type(exc).__name__}: {exc}",
+                    "error": f"{cause}: {type(exc).__name__}: {first_line}",
                     "metrics": {}}  # fmt: skip
         write_run_files(rundir.run_dir(out, run.name), files)
         return meta
