@@ -91,6 +91,26 @@ def cmd_movie(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Evaluate a run's saved model on a split of its data (loss, accuracy, figures)."""
+    from trainlab.runs import evaluate_run
+
+    result = evaluate_run(args.run_dir, args.split, figures=args.figures)
+    print(f"{args.split}: loss {result['loss']:.4f}  acc {result['acc']:.4f}  (n={result['n']})")
+    for path in result.get("figures", []):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_export_tb(args: argparse.Namespace) -> int:
+    """Export a run's scalars and per-layer distributions as TensorBoard events."""
+    from trainlab.integrations.tensorboard import export_tensorboard
+
+    path = export_tensorboard(args.run_dir, args.logdir)
+    print(f"wrote {path}\nview: tensorboard --logdir {path.parent}")
+    return 0
+
+
 def _html(out: Path) -> None:
     from trainlab.sweep.html_report import write_html_report
 
@@ -157,6 +177,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", help="a run directory (holding record.json)")
     p.add_argument("--output", "-o", help="movie path, .gif or .mp4 (default: RUN_DIR/movie.gif)")
     p.add_argument("--fps", type=int, default=10, help="frames per second (default 10)")
+    p = add("evaluate", cmd_evaluate)
+    p.add_argument("run_dir", help="a run directory (holding config.json and model.pt)")
+    p.add_argument(
+        "--split", choices=("train", "val", "test"), default="test", help="split (default test)"
+    )
+    p.add_argument(
+        "--figures", action="store_true", help="also write RUN_DIR/eval_<split>_*.png figures"
+    )
+
+    p = add("export-tb", cmd_export_tb)
+    p.add_argument("run_dir", help="a run directory")
+    p.add_argument("--logdir", help="TensorBoard log directory (default: RUN_DIR/tensorboard)")
     return parser
 
 

@@ -80,6 +80,12 @@ class Record:
             raise ValueError(f"unknown record kind {kind!r}; expected one of {KINDS}")
         return getattr(self, kind)
 
+    def _repr_html_(self) -> str:
+        """Jupyter display: a summary table and the dashboard (rendered by the notebook module)."""
+        from trainlab.integrations.notebook import record_html
+
+        return record_html(self)
+
     # -- persistence ---------------------------------------------------------
 
     def save(self, directory: str | Path) -> Path:

@@ -40,6 +40,12 @@ class History:
     stop_reason: str | None = None
     best_epoch: int | None = None
 
+    def _repr_html_(self) -> str:
+        """Jupyter display: the per-epoch table and loss/accuracy curves."""
+        from trainlab.integrations.notebook import history_html
+
+        return history_html(self)
+
     def to_frame(self) -> pd.DataFrame:
         """Per-epoch DataFrame with columns ``EPOCH_COLUMNS``."""
         return pd.DataFrame(self.epochs, columns=list(EPOCH_COLUMNS))

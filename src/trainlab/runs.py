@@ -1,0 +1,292 @@
+"""Come back to a finished run: rebuild its trained model, history and record from disk.
+
+A run directory (written by `trainlab.sweep.run.execute_run`, layout in
+`trainlab.sweep.rundir`) stores no model code: the network is rebuilt from the
+saved config with the input shape and classes of its dataset, then the saved
+weights are loaded into it. A directory written by another major.minor version
+of trainlab is refused, since its config or record format may differ.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from torch import nn
+
+import trainlab
+from trainlab.atomic import save_figure
+from trainlab.config import RunConfig
+from trainlab.data import TensorLoader
+from trainlab.data.sources import CLASSES
+from trainlab.data.synthetic import SHAPES
+from trainlab.errors import ConfigError, RecordError
+from trainlab.monitor.record import JSON_NAME, Record
+from trainlab.sweep import rundir
+from trainlab.sweep.build import build_model
+from trainlab.sweep.run import load_run_splits
+from trainlab.train import History, evaluate
+from trainlab.viz import sample_grid
+
+SPLITS = ("train", "val", "test")
+EVAL_BATCH_SIZE = 1024  # the batch size execute_run evaluates with: same sums, same numbers
+
+
+@dataclass
+class LoadedRun:
+    """A finished run read back from its directory.
+
+    Attributes:
+        directory: the run directory.
+        name: the run's name in its study.
+        config: the resolved configuration it was trained with.
+        model: the network with the trained weights, in eval mode, on the CPU.
+        history: per-epoch and per-batch scalars (``history.to_frame()``).
+        record: the Monitor's record, or None when the run was not monitored.
+        metrics: final metrics from ``run.json`` (empty when the run failed).
+        status: completed, stopped, diverged or failed.
+        varied: axis -> level of the study grid.
+    """
+
+    directory: Path
+    name: str
+    config: RunConfig
+    model: nn.Module
+    history: History
+    record: Record | None
+    metrics: dict[str, float]
+    status: str
+    varied: dict[str, str]
+
+
+def input_shape(dataset: str) -> tuple[int, int, int]:
+    """(C, H, W) of one image of `dataset`."""
+    if dataset not in SHAPES:
+        raise ConfigError(f"dataset {dataset!r}; expected one of {', '.join(SHAPES)}")
+    return SHAPES[dataset]
+
+
+def read_config(directory: str | Path) -> tuple[RunConfig, dict[str, Any]]:
+    """The run's config and the raw ``config.json`` (name, varied levels, version).
+
+    Raises:
+        RecordError: ``config.json`` is missing or unreadable, or was written by a
+            trainlab whose major.minor version differs from this one.
+    """
+    path = Path(directory) / rundir.CONFIG_FILE
+    raw = _read_json(path)
+    saved = str(raw.get("trainlab_version", "unknown"))
+    if _major_minor(saved) != _major_minor(trainlab.__version__):
+        raise RecordError(
+            f"{path}: written by trainlab {saved}; this is trainlab {trainlab.__version__}. "
+            f"Reload it with trainlab {'.'.join(_major_minor(saved))}.x or re-run the study."
+        )
+    if "config" not in raw:
+        raise RecordError(f"{path}: no 'config' key; not a trainlab run directory")
+    return RunConfig.from_dict(raw["config"], where=str(path)), raw
+
+
+def load_model(directory: str | Path, config: RunConfig | None = None) -> nn.Module:
+    """The run's network rebuilt from its config, trained weights loaded, in eval mode.
+
+    Raises:
+        RecordError: ``model.pt`` is missing or does not fit the config's network.
+    """
+    directory = Path(directory)
+    config = config if config is not None else read_config(directory)[0]
+    path = directory / rundir.MODEL_FILE
+    if not path.is_file():
+        meta = rundir.read_meta(directory)
+        status = f" (run status: {meta['status']})" if meta else " (the run is unfinished)"
+        raise RecordError(f"{path}: missing; the run saved no trained weights{status}")
+    model = build_model(
+        config.model,
+        in_shape=input_shape(config.data.name),
+        n_classes=len(CLASSES[config.data.name]),
+    )
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        raise RecordError(f"{path}: weights do not fit the network of config.json ({exc})") from exc
+    return model.eval()
+
+
+def load_run(directory: str | Path) -> LoadedRun:
+    """Read a finished run: config, model with trained weights, History, Record, metrics.
+
+    Raises:
+        RecordError: a file is missing or unreadable, or the run comes from another
+            major.minor version of trainlab; the message names the file.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise RecordError(f"{directory}: not a directory; expected a run directory (OUT/runs/NAME)")
+    config, raw = read_config(directory)
+    meta_path = directory / rundir.META_FILE
+    meta = _read_json(meta_path)
+    model = load_model(directory, config)
+    history = _read_history(directory, status=meta.get("status", "completed"))
+    history.best_epoch = meta.get("metrics", {}).get("best_epoch")
+    record = None
+    if config.monitor.enabled:
+        if not (directory / JSON_NAME).is_file():
+            raise RecordError(f"{directory / JSON_NAME}: missing; the run was monitored")
+        record = Record.load(directory)
+    return LoadedRun(
+        directory=directory,
+        name=raw.get("name", directory.name),
+        config=config,
+        model=model,
+        history=history,
+        record=record,
+        metrics=meta.get("metrics", {}),
+        status=meta.get("status", "unknown"),
+        varied=raw.get("varied", {}),
+    )
+
+
+def evaluate_run(
+    directory: str | Path,
+    split: str = "test",
+    *,
+    figures: bool = False,
+    out_dir: str | Path | None = None,
+    n_samples: int = 32,
+) -> dict[str, Any]:
+    """Loss and accuracy of a saved run's model on one split of its data.
+
+    The split is rebuilt from the run's data config (same validation split and
+    standardization statistics as in training).
+
+    Args:
+        directory: the run directory.
+        split: ``train``, ``val`` or ``test``.
+        figures: also write ``eval_<split>_samples.png`` (the first `n_samples`
+            images titled predicted/true, wrong ones red) and
+            ``eval_<split>_confusion.png``.
+        out_dir: where figures go; default the run directory.
+        n_samples: images in the sample grid.
+
+    Returns:
+        ``{"split", "loss", "acc", "n"}`` plus ``"figures"`` (list of paths) with `figures`.
+
+    Raises:
+        ConfigError: unknown split.
+        RecordError: as for `load_run`.
+    """
+    if split not in SPLITS:
+        raise ConfigError(f"split={split!r}; expected one of {', '.join(SPLITS)}")
+    directory = Path(directory)
+    config, _ = read_config(directory)
+    model = load_model(directory, config)
+    splits = load_run_splits(config.data)
+    x, y = getattr(splits, f"{split}_x"), getattr(splits, f"{split}_y")
+    loader = TensorLoader(x, y, EVAL_BATCH_SIZE, shuffle=False)
+    result: dict[str, Any] = {"split": split, **evaluate(model, loader), "n": int(len(y))}
+    if figures:
+        predictions = predict(model, x)
+        out = Path(out_dir) if out_dir is not None else directory
+        classes = list(splits.classes)
+        grid = sample_grid(x, y, classes, predictions, n=n_samples, cols=8)
+        matrix = confusion_matrix(y, predictions, len(classes))
+        result["figures"] = [
+            save_figure(grid, out / f"eval_{split}_samples.png"),
+            save_figure(
+                confusion_matrix_figure(matrix, classes, title=f"{split} ({len(y)} samples)"),
+                out / f"eval_{split}_confusion.png",
+            ),
+        ]
+    return result
+
+
+@torch.no_grad()
+def predict(
+    model: nn.Module, x: torch.Tensor, *, batch_size: int = EVAL_BATCH_SIZE
+) -> torch.Tensor:
+    """Predicted class (argmax of the outputs) of every row of `x`, in eval mode; (N,) int64."""
+    was_training = model.training
+    model.eval()
+    try:
+        parts = [model(x[i : i + batch_size]).argmax(dim=1) for i in range(0, len(x), batch_size)]
+    finally:
+        model.train(was_training)
+    return torch.cat(parts) if parts else torch.zeros(0, dtype=torch.long)
+
+
+def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, n_classes: int) -> np.ndarray:
+    """(n_classes, n_classes) int64 counts: row = true class, column = predicted class."""
+    y_true = torch.as_tensor(y_true).long().cpu()
+    y_pred = torch.as_tensor(y_pred).long().cpu()
+    if y_true.shape != y_pred.shape:
+        raise ConfigError(f"{len(y_true)} labels but {len(y_pred)} predictions")
+    for name, y in (("labels", y_true), ("predictions", y_pred)):
+        if len(y) and (int(y.min()) < 0 or int(y.max()) >= n_classes):
+            raise ConfigError(
+                f"{name} span {int(y.min())}..{int(y.max())}; expected 0..{n_classes - 1}"
+            )
+    flat = torch.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes)
+    return flat.reshape(n_classes, n_classes).numpy()
+
+
+def confusion_matrix_figure(
+    matrix: np.ndarray, classes: list[str] | tuple[str, ...], *, title: str | None = None
+) -> Figure:
+    """Heat map of a confusion matrix with the count in each cell, rows = true class."""
+    matrix = np.asarray(matrix)
+    n = len(classes)
+    if matrix.shape != (n, n):
+        raise ConfigError(f"matrix has shape {matrix.shape}; expected ({n}, {n}) for the classes")
+    fig = Figure(figsize=(1.0 + 0.6 * n, 0.8 + 0.55 * n), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    image = ax.imshow(matrix, cmap="Blues")
+    fig.colorbar(image, ax=ax, shrink=0.8, label="samples")
+    half = matrix.max() / 2 if matrix.size else 0
+    for (row, col), count in np.ndenumerate(matrix):
+        color = "white" if count > half else "black"
+        ax.text(col, row, str(count), ha="center", va="center", fontsize=8, color=color)
+    ax.set_xticks(range(n), list(classes), rotation=45, ha="right")
+    ax.set_yticks(range(n), list(classes))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    accuracy = np.trace(matrix) / max(matrix.sum(), 1)
+    ax.set_title(f"{title + ': ' if title else ''}accuracy {accuracy:.3f}")
+    return fig
+
+
+def _read_history(directory: Path, *, status: str) -> History:
+    epochs = _read_csv(directory / rundir.HISTORY_FILE)
+    batches = _read_csv(directory / rundir.BATCHES_FILE)
+    return History(
+        epochs=epochs.to_dict("records"), batches=batches.to_dict("records"), status=status
+    )
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise RecordError(f"{path}: missing; the run directory is incomplete")
+    try:
+        return pd.read_csv(path)
+    except (ValueError, OSError) as exc:  # pandas' ParserError/EmptyDataError are ValueErrors
+        raise RecordError(f"{path}: unreadable CSV ({exc})") from exc
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise RecordError(f"{path}: missing; the run directory is incomplete or unfinished")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise RecordError(f"{path}: not valid JSON ({exc})") from exc
+
+
+def _major_minor(version: str) -> tuple[str, ...]:
+    return tuple(version.split("+")[0].split(".")[:2])
