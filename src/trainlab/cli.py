@@ -111,6 +111,29 @@ def cmd_export_tb(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_equivariance(args: argparse.Namespace) -> int:
+    """Draw shift and rotation equivariance maps of a conv-only net on a test image."""
+    import torch
+
+    from trainlab.atomic import save_figure
+    from trainlab.data import load_dataset, to_float
+    from trainlab.equivariance import check_rotation, check_shift, conv_only_net
+    from trainlab.viz.equivariance import equivariance_figure
+
+    torch.manual_seed(args.seed)
+    image = to_float(load_dataset(args.dataset, "test", root=args.data_dir).images[args.index])
+    model = conv_only_net(in_channels=image.shape[0])
+    out = Path(args.out)
+    checks = {
+        "shift": (check_shift(model, image, dy=3, dx=3), "shift by (3, 3) pixels"),
+        "rotation": (check_rotation(model, image, k=1), "rotation by 90 degrees"),
+    }
+    for name, (check, title) in checks.items():
+        path = save_figure(equivariance_figure(check, title=title), out / f"{name}.png")
+        print(f"{name}: max |g(f(x)) - f(g(x))| = {check.max_difference:.3g}  ({path})")
+    return 0
+
+
 def _html(out: Path) -> None:
     from trainlab.sweep.html_report import write_html_report
 
@@ -189,6 +212,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("export-tb", cmd_export_tb)
     p.add_argument("run_dir", help="a run directory")
     p.add_argument("--logdir", help="TensorBoard log directory (default: RUN_DIR/tensorboard)")
+
+    p = add("equivariance", cmd_equivariance)
+    p.add_argument("--out", default="runs/equivariance", help="directory for the figures")
+    p.add_argument(
+        "--dataset", default="fashion-mnist", choices=("fashion-mnist", "mnist", "cifar10")
+    )
+    p.add_argument("--index", type=int, default=0, help="test image index (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random conv weights")
+    p.add_argument("--data-dir", help="directory holding the dataset files")
     return parser
 
 
