@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import pickle
-import struct
 import urllib.error
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,8 @@ import pytest
 import torch
 
 from trainlab.data import downloads as download_module
+from trainlab.data.sources import CLASSES
+from trainlab.data.synthetic import cifar_binary_bytes, idx_bytes
 
 
 @pytest.fixture(autouse=True)
@@ -38,12 +39,6 @@ def isolated_env(monkeypatch, tmp_path):
 
 def md5(path: Path) -> str:
     return hashlib.md5(Path(path).read_bytes()).hexdigest()
-
-
-def idx_bytes(array: np.ndarray, magic: int) -> bytes:
-    """An unsigned-byte IDX file holding `array`, with the given magic number."""
-    header = struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape)
-    return header + array.astype(np.uint8).tobytes()
 
 
 @dataclass
@@ -84,30 +79,12 @@ CIFAR_BATCHES = {
     "train": [f"data_batch_{i}" for i in range(1, 6)],
     "test": ["test_batch"],
 }
-CIFAR_CLASSES = [
-    "airplane",
-    "automobile",
-    "bird",
-    "cat",
-    "deer",
-    "dog",
-    "frog",
-    "horse",
-    "ship",
-    "truck",
-]
 
 
 def cifar_arrays(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     images = rng.integers(0, 256, size=(n, 3, 32, 32), dtype=np.uint8)
     labels = rng.integers(0, 10, size=n).astype(np.uint8)
     return images, labels
-
-
-def cifar_binary_bytes(images: np.ndarray, labels: np.ndarray) -> bytes:
-    """Records of 1 label byte + 1024 R + 1024 G + 1024 B bytes, as in the official files."""
-    records = np.concatenate([labels[:, None], images.reshape(len(labels), -1)], axis=1)
-    return records.astype(np.uint8).tobytes()
 
 
 def cifar_python_bytes(images: np.ndarray, labels: np.ndarray) -> bytes:
@@ -148,7 +125,7 @@ def write_cifar(
             torch.from_numpy(np.concatenate([p[1] for p in parts])).long(),
         )
     if meta and fmt == "bin":
-        (folder / "batches.meta.txt").write_text("\n".join(CIFAR_CLASSES) + "\n\n")
+        (folder / "batches.meta.txt").write_text("\n".join(CLASSES["cifar10"]) + "\n\n")
     return out, md5s
 
 

@@ -31,10 +31,17 @@ def _samples(
     return images.round().astype(np.uint8), labels
 
 
-def _idx_gz(array: np.ndarray) -> bytes:
-    """Gzip-compressed unsigned-byte IDX file holding `array`."""
-    header = struct.pack(">I", 0x800 | array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
-    return gzip.compress(header + array.tobytes(), mtime=0)
+def idx_bytes(array: np.ndarray, magic: int | None = None) -> bytes:
+    """An unsigned-byte IDX file holding `array` (magic 0x800 + ndim unless given)."""
+    magic = 0x800 | array.ndim if magic is None else magic
+    header = struct.pack(">I", magic) + struct.pack(f">{array.ndim}I", *array.shape)
+    return header + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
+
+
+def cifar_binary_bytes(images: np.ndarray, labels: np.ndarray) -> bytes:
+    """CIFAR-10 binary records: 1 label byte, then 1024 R, 1024 G and 1024 B bytes each."""
+    records = np.concatenate([labels[:, None], images.reshape(len(labels), -1)], axis=1)
+    return records.astype(np.uint8).tobytes()
 
 
 def write_synthetic(
@@ -59,14 +66,18 @@ def write_synthetic(
     for split, n in (("train", n_train), ("test", n_test)):
         images, labels = _samples(n, shape, templates, rng)
         if name == "cifar10":
-            records = np.concatenate([labels[:, None], images.reshape(n, -1)], axis=1)
-            batches = np.array_split(records, len(sources.CIFAR_BIN_FILES[split]))
-            for fname, batch in zip(sources.CIFAR_BIN_FILES[split], batches, strict=True):
-                atomic_write_bytes(folder / fname, batch.tobytes())
+            files = sources.CIFAR_BIN_FILES[split]
+            parts = np.array_split(np.arange(n), len(files))
+            for fname, part in zip(files, parts, strict=True):
+                atomic_write_bytes(folder / fname, cifar_binary_bytes(images[part], labels[part]))
         else:
             image_file, label_file = sources.IDX_FILES[split]
-            atomic_write_bytes(folder / f"{image_file}.gz", _idx_gz(images[:, 0]))  # (N, H, W)
-            atomic_write_bytes(folder / f"{label_file}.gz", _idx_gz(labels))
+            atomic_write_bytes(  # images as (N, H, W)
+                folder / f"{image_file}.gz", gzip.compress(idx_bytes(images[:, 0]), mtime=0)
+            )
+            atomic_write_bytes(
+                folder / f"{label_file}.gz", gzip.compress(idx_bytes(labels), mtime=0)
+            )
     if name == "cifar10":
         atomic_write_text(folder / sources.CIFAR_BIN_META, "\n".join(sources.CLASSES[name]) + "\n")
     return root

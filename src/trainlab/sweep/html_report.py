@@ -58,10 +58,7 @@ def write_html_report(out: str | Path) -> Path:
         RecordError: `out` has no ``study.json``.
     """
     out = Path(out)
-    study_path = out / rundir.STUDY_FILE
-    if not study_path.is_file():
-        raise RecordError(f"{out}: no {rundir.STUDY_FILE}; not a trainlab study directory")
-    study = rundir.read_json(study_path)
+    study = rundir.read_study(out)
     axes = list(study.get("axes", {}))
     table = collect_results(out, axes)
     names = list(table["run"]) if "run" in table.columns else []

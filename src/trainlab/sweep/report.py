@@ -33,10 +33,7 @@ LOG_AXES = ("lr", "weight_decay", "wd", "l1", "l2", "decay")  # rates and decays
 def write_report(out: str | Path) -> pd.DataFrame:
     """Write results.csv, findings.md and figures for the study in `out`; return the table."""
     out = Path(out)
-    index_path = out / rundir.STUDY_FILE
-    if not index_path.is_file():
-        raise RecordError(f"{out}: no {rundir.STUDY_FILE}; not a trainlab study directory")
-    index = rundir.read_json(index_path)
+    index = rundir.read_study(out)
     axes = list(index.get("axes", {}))
     table = collect_results(out, axes)
     with atomic_open(out / rundir.RESULTS_FILE, "w") as f:

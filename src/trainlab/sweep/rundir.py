@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from trainlab.atomic import atomic_write_text
+from trainlab.errors import RecordError
 
 RUNS_DIR = "runs"
 STUDY_FILE = "study.json"
@@ -50,6 +51,14 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 def read_json(path: Path) -> dict[str, Any]:
     """Read a JSON file written by `write_json`."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def read_study(out: Path) -> dict[str, Any]:
+    """The study index of output directory `out`; RecordError if it is not one."""
+    path = Path(out) / STUDY_FILE
+    if not path.is_file():
+        raise RecordError(f"{out}: no {STUDY_FILE}; not a trainlab study directory")
+    return read_json(path)
 
 
 def read_meta(directory: Path) -> dict[str, Any] | None:
