@@ -25,7 +25,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install --quiet -e ".[dev,mp4,tensorboard,lightning,notebook]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,mp4,ray,tensorboard,lightning,notebook]"
 	touch $@
 
 # Fashion-MNIST from Debian (IDX gzip files); silently skipped where apt is absent.

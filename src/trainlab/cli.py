@@ -24,7 +24,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from trainlab.sweep.spec import load_spec
 
     study = load_spec(args.spec, quick=args.quick, data_root=args.data_dir)
-    executor = make_executor(args.executor, jobs=args.jobs, address=args.address)
+    executor = make_executor(
+        args.executor, jobs=args.jobs, address=args.address, share_data=not args.no_share_data
+    )
     if args.quick:
         study, replaced = with_synthetic_data(study)
         for name in replaced:
@@ -181,6 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--address", help="Ray cluster to join: HOST:PORT or 'auto' (default: start a local Ray)"
     )
+    p.add_argument(
+        "--no-share-data", action="store_true",
+        help="Ray: workers read data.root themselves (shared storage) instead of the object store",
+    )  # fmt: skip
 
     p = add("demo", cmd_demo)
     p.add_argument("--out", default="runs/demo", help="output directory (default: runs/demo)")

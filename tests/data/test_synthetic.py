@@ -20,11 +20,12 @@ def test_generated_files_load_through_the_official_readers(tmp_path, name, shape
 
 
 def test_generated_classes_are_learnable_by_nearest_class_mean(tmp_path):
-    root = write_synthetic("mnist", tmp_path, n_train=500, n_test=100)
+    # Deliberately not trivial (a network needs some batches), but far above chance.
+    root = write_synthetic("mnist", tmp_path, n_train=2000, n_test=500)
     s = load_splits("mnist", val_size=100, root=root, flatten=True, download=False)
     means = torch.stack([s.train_x[s.train_y == c].mean(0) for c in range(10)])  # (10, 784)
     predicted = torch.cdist(s.test_x, means).argmin(1)
-    assert (predicted == s.test_y).float().mean() > 0.9
+    assert 0.6 < (predicted == s.test_y).float().mean() < 0.99
 
 
 def test_unknown_name_is_rejected(tmp_path):

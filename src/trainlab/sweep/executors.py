@@ -71,14 +71,16 @@ class LocalExecutor(Executor):
         pool.shutdown(wait=True)
 
 
-def make_executor(kind: str, *, jobs: int | None = None, address: str | None = None) -> Executor:
+def make_executor(
+    kind: str, *, jobs: int | None = None, address: str | None = None, share_data: bool = True
+) -> Executor:
     """The executor named on the command line ("local" or "ray")."""
     if kind == "ray":
         from trainlab.sweep.ray_executor import RayExecutor  # optional extra, imported lazily
 
-        return RayExecutor(address=address, num_cpus=jobs)
-    if address:
-        raise ConfigError("--address is only used with --executor ray")
+        return RayExecutor(address=address, num_cpus=jobs, share_data=share_data)
+    if address or not share_data:
+        raise ConfigError("--address and --no-share-data are only used with --executor ray")
     return LocalExecutor(jobs)
 
 

@@ -142,7 +142,11 @@ class RayExecutor(Executor):
         # Never report usage to the internet; set before the Ray processes start.
         os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
         if self.address:
-            ray.init(address=self.address, logging_level=logging.WARNING, log_to_driver=False)
+            try:
+                ray.init(address=self.address, logging_level=logging.WARNING, log_to_driver=False)
+            except ConnectionError as exc:
+                message = f"--address {self.address}: no Ray cluster there ({exc})"
+                raise ConfigError(message) from exc
             return False
         # ERROR: a private instance's start-up warnings (auth token, /dev/shm size) are noise
         # on the progress bar; failures still raise.
