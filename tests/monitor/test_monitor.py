@@ -74,6 +74,7 @@ def _live_objects() -> dict[str, int]:
 
 def _all_stored(monitor: Monitor) -> list[torch.Tensor]:
     stored = [rows.rows() for rows in monitor._rows.values()]
+    stored += [p._values for p in monitor._pending.values()]
     stored += [t for values in monitor._raw.values() for t in values]
     return stored + ([monitor._losses.rows()] if monitor._losses is not None else [])
 
@@ -232,6 +233,8 @@ def test_memory_stays_flat_over_10000_steps_in_summary_mode(one_thread):
     per_step = (4 * len(STATS) + 2) * 4
     held = sum(rows.nbytes for rows in mon._rows.values()) + mon._losses.nbytes
     assert held <= 2 * per_step * 10_001, held
+    # Steps waiting to be summarised in one block: a fixed amount, whatever the run length.
+    assert sum(p.nbytes for p in mon._pending.values()) <= 4 * 64 * (4096 + 5) * 4
     assert all(not t.requires_grad for t in _all_stored(mon))
     assert mon.to_record().n_steps == 10_000
 

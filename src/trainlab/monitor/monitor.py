@@ -29,9 +29,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from trainlab.errors import CaptureLimitError, ConfigError
-from trainlab.monitor.buffers import RowBuffer
+from trainlab.monitor.buffers import PendingSummaries, RowBuffer
 from trainlab.monitor.record import KINDS, Record
-from trainlab.monitor.summary import EXACT_LIMIT, N_STATS, SAMPLE_SIZE, sample_index, summarize
+from trainlab.monitor.summary import (
+    EXACT_LIMIT,
+    N_STATS,
+    SAMPLE_SIZE,
+    moments,
+    sample_index,
+    summarize_rows,
+)
 
 WEIGHT_TYPES: tuple[type[nn.Module], ...] = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
 ACTIVATION_TYPES: tuple[type[nn.Module], ...] = (
@@ -41,6 +48,9 @@ ACTIVATION_TYPES: tuple[type[nn.Module], ...] = (
 )  # fmt: skip
 MODES = ("summary", "full", "sample")
 ON_LIMIT = ("raise", "stop")
+# Steps captured before their box-plot statistics are computed together (one sort per
+# block, see PendingSummaries); bounds the pending memory to 64 x 4096 floats per tensor.
+SUMMARY_BLOCK = 64
 DEFAULT_MAX_BYTES = 2 * 1024**3  # full capture of the benchmark MLP: ~3.4 MB per step
 
 # A capture is keyed (kind, module name, call index); weights and grads use call 0.
@@ -123,6 +133,7 @@ class Monitor:
             )
 
         self._rows: dict[Key, RowBuffer] = {}  # per-step summaries
+        self._pending: dict[Key, PendingSummaries] = {}  # captured, not yet summarised
         self._raw: dict[Key, list[torch.Tensor]] = {}  # modes full/sample
         self._losses: RowBuffer | None = None  # (steps, 2): train, val
         self._calls: dict[str, int] = {}  # call index within the current forward pass
@@ -221,7 +232,7 @@ class Monitor:
             if grad is not None:
                 self._capture(key, grad)
             else:
-                self._summary_rows(key, layer.weight.device).append(float("nan"))
+                self._append_nan(key, layer.weight.device)
 
     def _on_step(self, optimizer: torch.optim.Optimizer, args, kwargs) -> None:
         self._ensure_initial()
@@ -242,12 +253,42 @@ class Monitor:
 
     def _capture(self, key: Key, x: torch.Tensor) -> None:
         x = x.detach()
-        index = None
-        if x.numel() > self.exact_limit:
-            index = self._index(key, "summary", x.numel(), SAMPLE_SIZE, x.device)
-        self._summary_rows(key, x.device).append(summarize(x, sample_index=index))
+        flat = x.reshape(-1) if x.dtype == torch.float32 else x.reshape(-1).float()
+        if flat.numel() == 0:
+            self._append_nan(key, x.device)
+        elif flat.numel() > self.exact_limit:
+            index = self._index(key, "summary", flat.numel(), SAMPLE_SIZE, x.device)
+            exact = moments(flat.unsqueeze(0))[0]  # (5,): now, the tensor may change later
+            self._pending_for(key, SAMPLE_SIZE, True, x.device).add(flat[index], exact)
+        else:
+            self._pending_for(key, flat.numel(), False, x.device).add(flat, None)
         if self.mode != "summary" and self._stopped_at is None:
             self._store_raw(key, x)
+
+    def _pending_for(
+        self, key: Key, width: int, sampled: bool, device: torch.device
+    ) -> PendingSummaries:
+        pending = self._pending.get(key)
+        if pending is not None and (pending.full or pending.width != width):
+            self._flush(key)  # full, or a new size (e.g. a smaller last batch)
+        if pending is None or pending.width != width:
+            pending = self._pending[key] = PendingSummaries(
+                width, sampled=sampled, device=device, capacity=SUMMARY_BLOCK
+            )
+        return pending
+
+    def _flush(self, key: Key) -> None:
+        pending = self._pending.get(key)
+        if pending is not None and len(pending):
+            self._summary_rows(key, pending.device).extend(pending.take(summarize_rows))
+
+    def _flush_all(self) -> None:
+        for key in list(self._pending):
+            self._flush(key)
+
+    def _append_nan(self, key: Key, device: torch.device) -> None:
+        self._flush(key)  # keep the steps in order
+        self._summary_rows(key, device).append(float("nan"))
 
     def _summary_rows(self, key: Key, device: torch.device) -> RowBuffer:
         rows = self._rows.get(key)
@@ -400,6 +441,7 @@ class Monitor:
     def _view(self, kind: str) -> dict[str, list[torch.Tensor]]:
         # summary: (len(STATS),) rows in STATS order; full: exact CPU copies with the
         # original shape; sample: the fixed subset, (elements,) or (batch, units).
+        self._flush_all()
         view: dict[str, list[torch.Tensor]] = {}
         for key, rows in self._rows.items():
             if key[0] != kind:
@@ -429,6 +471,7 @@ class Monitor:
         `meta` entries (run config, seed, ...) are added to the record's metadata.
         """
         self._ensure_initial()
+        self._flush_all()
         record = Record()
         for key, rows in self._rows.items():
             record._kind(key[0])[self._site(key)] = rows.numpy()
