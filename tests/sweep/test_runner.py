@@ -166,3 +166,47 @@ def test_study_directory_of_another_study_is_refused(tiny_spec, tmp_path):
     (out / "study.json").write_text(json.dumps({"name": "other"}))
     result = _trainlab("run", str(tiny_spec()), "--out", str(out))
     assert result.returncode == 2 and "holds study 'other'" in result.stderr
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as f:  # a zombie is dead, only not yet reaped
+        return f.read().split(")")[-1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux")
+def test_workers_die_with_a_killed_driver(tiny_spec, tmp_path):
+    spec_path = tiny_spec(grid='"optim.lr" = [0.1, 0.05, 0.01, 0.005, 0.001, 0.0005]')
+    driver = subprocess.Popen(
+        [sys.executable, "-m", "trainlab", "run", str(spec_path), "--out", str(tmp_path / "out"),
+         "--jobs", "2", "--no-progress"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while len(workers) < 2 and time.monotonic() < deadline:
+        workers = [p for p in _children(driver.pid) if "spawn_main" in _cmdline(p)]
+        time.sleep(0.05)
+    assert len(workers) == 2, "the pool's workers did not start"
+    driver.kill()  # SIGKILL: no chance to clean up
+    driver.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(p) for p in workers), "pool workers outlived their driver"
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().decode(errors="replace")
+    except FileNotFoundError:
+        return ""

@@ -7,8 +7,12 @@ the executor afterwards (Ctrl-C, a killed process, a crashed worker).
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
@@ -57,7 +61,7 @@ class LocalExecutor(Executor):
         context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(
             max_workers=min(self.jobs, len(runs)), mp_context=context,
-            initializer=_set_threads, initargs=(self.threads,),
+            initializer=_init_worker, initargs=(self.threads,),
         )  # fmt: skip
         try:
             pending: dict[Future, Run] = {pool.submit(execute_run, r, out): r for r in runs}
@@ -102,3 +106,19 @@ def _result(future: Future, run: Run) -> dict[str, Any]:
 
 def _set_threads(threads: int) -> None:
     torch.set_num_threads(threads)
+
+
+def _init_worker(threads: int) -> None:
+    """A pool worker: its share of the cores, and it dies with the driver.
+
+    Without the parent-death signal, workers of a driver killed by SIGKILL or SIGTERM
+    linger (blocked on their task pipe, holding their memory) until killed by hand.
+    """
+    _set_threads(threads)
+    if sys.platform.startswith("linux"):
+        pr_set_pdeathsig = 1  # <linux/prctl.h>
+        with contextlib.suppress(OSError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    parent = multiprocessing.parent_process()
+    if parent is not None and os.getppid() != parent.pid:
+        os._exit(1)  # the driver died while this worker was still starting up
