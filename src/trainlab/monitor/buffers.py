@@ -47,7 +47,7 @@ class RowBuffer:
         if self._n < self._data.shape[0] and not force:
             return
         grown = torch.full_like(self._data.repeat(2, 1), float("nan"))
-        grown[: self._n] = self._data
+        grown[: self._n] = self._data[: self._n]
         self._data = grown
 
     def rows(self) -> torch.Tensor:
