@@ -210,3 +210,14 @@ def _cmdline(pid: int) -> str:
             return f.read().decode(errors="replace")
     except FileNotFoundError:
         return ""
+
+
+def test_multi_epoch_run_with_a_short_last_batch_records_every_step(tiny_spec, tmp_path):
+    """Regression: 3 epochs of 1,000 samples (32 batches, the last of 8) = 96 steps."""
+    grid = '"train.max_steps" = [0]\n"train.epochs" = [3]\n"data.train_size" = [1000]'
+    table = run_study(load_spec(tiny_spec(grid=grid)), tmp_path / "out",
+                      executor=LocalExecutor(1), progress=False)  # fmt: skip
+    assert table.loc[0, "status"] == "completed", table.loc[0, "error"]
+    record = Record.load(run_dir(tmp_path / "out", table.loc[0, "run"]))
+    assert record.n_steps == 96 and all(len(v) == 96 for v in record.net_values.values())
+    assert all(len(v) == 97 for v in record.weights.values())
