@@ -75,7 +75,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         raise TrainlabError(f"{args.dir}: no runs found (expected {args.dir}/runs/<run>/)")
     for row in table.itertuples():
         seconds = getattr(row, "seconds", float("nan"))
-        print(f"{row.status:<10} {seconds:7.1f}s  {row.run}")
+        took = f"{seconds:7.1f}s" if seconds == seconds else "       -"  # NaN: unfinished
+        print(f"{row.status:<10} {took}  {row.run}")
     counts = table["status"].value_counts().to_dict()
     print(", ".join(f"{n} {status}" for status, n in counts.items()))
     return 0
