@@ -83,11 +83,19 @@ def _match(directory: Path, fmt: str, split: str) -> Found | None:
     return Found(fmt, directory, tuple(files))
 
 
+def locate_in(name: str, split: str, directory: str | os.PathLike) -> Found | None:
+    """Every file of `split` in `directory` itself (no search chain); None if any is missing."""
+    for fmt in formats(name):
+        found = _match(Path(directory), fmt, split)
+        if found is not None:
+            return found
+    return None
+
+
 def locate(name: str, split: str, root: str | os.PathLike | None = None) -> Found | None:
     """First folder, in search order, that holds every file of `split`; None if none does."""
     for _, directory in search_dirs(name, root):
-        for fmt in formats(name):
-            found = _match(directory, fmt, split)
-            if found is not None:
-                return found
+        found = locate_in(name, split, directory)
+        if found is not None:
+            return found
     return None

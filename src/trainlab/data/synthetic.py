@@ -15,6 +15,7 @@ import numpy as np
 
 from trainlab.atomic import atomic_write_bytes, atomic_write_text
 from trainlab.data import sources
+from trainlab.data.locate import locate_in
 from trainlab.errors import ConfigError
 
 SHAPES = {"mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28), "cifar10": (3, 32, 32)}
@@ -49,16 +50,41 @@ def cifar_binary_bytes(images: np.ndarray, labels: np.ndarray) -> bytes:
     return records.astype(np.uint8).tobytes()
 
 
+def _check_name(name: str) -> None:
+    """Reject dataset names that have no generated stand-in."""
+    if name not in SHAPES:
+        raise ConfigError(f"synthetic data: name = {name!r}; expected one of {tuple(SHAPES)}")
+
+
+def _write_split(
+    name: str, folder: Path, split: str, images: np.ndarray, labels: np.ndarray
+) -> None:
+    """Write one split of `name` into `folder` in its official format, file by file atomically."""
+    if name == "cifar10":
+        files = sources.CIFAR_BIN_FILES[split]
+        parts = np.array_split(np.arange(len(labels)), len(files))
+        for fname, part in zip(files, parts, strict=True):
+            atomic_write_bytes(folder / fname, cifar_binary_bytes(images[part], labels[part]))
+        return
+    image_file, label_file = sources.IDX_FILES[split]
+    atomic_write_bytes(  # images as (N, H, W)
+        folder / f"{image_file}.gz", gzip.compress(idx_bytes(images[:, 0]), mtime=0)
+    )
+    atomic_write_bytes(folder / f"{label_file}.gz", gzip.compress(idx_bytes(labels), mtime=0))
+
+
 def write_synthetic(
     name: str, root: str | Path, *, n_train: int = 2_000, n_test: int = 500, seed: int = 0
 ) -> Path:
     """Write a learnable generated dataset shaped like `name` under data root `root`.
 
+    The train split is written last: its files mark the dataset as present (see
+    `ensure_synthetic`), so a reader that sees them also sees everything else.
+
     Returns:
         `root`, to pass as `load_dataset(name, root=...)` / `load_splits(name, root=...)`.
     """
-    if name not in SHAPES:
-        raise ConfigError(f"write_synthetic: name = {name!r}; expected one of {tuple(SHAPES)}")
+    _check_name(name)
     if n_train < 10 or n_test < 1:
         raise ConfigError(
             f"write_synthetic: n_train = {n_train}, n_test = {n_test}; expected >= 10 and >= 1"
@@ -68,21 +94,26 @@ def write_synthetic(
     shape = SHAPES[name]
     rng = np.random.default_rng(seed)
     templates = rng.uniform(0, 255, size=(10, *shape))  # one fixed image per class
-    for split, n in (("train", n_train), ("test", n_test)):
-        images, labels = _samples(n, shape, templates, rng)
-        if name == "cifar10":
-            files = sources.CIFAR_BIN_FILES[split]
-            parts = np.array_split(np.arange(n), len(files))
-            for fname, part in zip(files, parts, strict=True):
-                atomic_write_bytes(folder / fname, cifar_binary_bytes(images[part], labels[part]))
-        else:
-            image_file, label_file = sources.IDX_FILES[split]
-            atomic_write_bytes(  # images as (N, H, W)
-                folder / f"{image_file}.gz", gzip.compress(idx_bytes(images[:, 0]), mtime=0)
-            )
-            atomic_write_bytes(
-                folder / f"{label_file}.gz", gzip.compress(idx_bytes(labels), mtime=0)
-            )
+    train = _samples(n_train, shape, templates, rng)  # drawn first, as ever: a seed keeps its data
+    test = _samples(n_test, shape, templates, rng)
+    _write_split(name, folder, "test", *test)
     if name == "cifar10":
         atomic_write_text(folder / sources.CIFAR_BIN_META, "\n".join(sources.CLASSES[name]) + "\n")
+    _write_split(name, folder, "train", *train)
+    return root
+
+
+def ensure_synthetic(name: str, root: str | Path) -> Path:
+    """Write the generated `name` under `root` unless `root` itself already holds it.
+
+    Only `root` is looked in, not the search chain: real files elsewhere (`$TRAINLAB_DATA`,
+    the user cache, system folders) must not pass for the generated ones.
+
+    Returns:
+        `root`, to pass as `load_splits(name, root=...)`.
+    """
+    _check_name(name)
+    root = Path(root)
+    if locate_in(name, "train", root / sources.FOLDERS[name][0]) is None:
+        write_synthetic(name, root)
     return root

@@ -22,8 +22,8 @@ import trainlab
 from trainlab.atomic import atomic_open, atomic_write_text, save_figure
 from trainlab.config import DataConfig, RunConfig
 from trainlab.data import Splits, TensorLoader, augment_crop_flip, load_splits
-from trainlab.data.locate import cache_dir, locate
-from trainlab.data.synthetic import write_synthetic
+from trainlab.data.locate import cache_dir
+from trainlab.data.synthetic import ensure_synthetic
 from trainlab.monitor import Monitor, Record
 from trainlab.sweep import rundir
 from trainlab.sweep.build import build_model, build_scheduler
@@ -36,11 +36,12 @@ from trainlab.train import (
     evaluate,
     fit,
     make_optimizer,
+    predict,
     seed_everything,
 )
 from trainlab.viz import dashboard, make_movie, sample_grid
 
-EVAL_BATCH_SIZE = 1024  # validation batches: no gradients, so larger than training ones
+EVAL_BATCH_SIZE = 1024  # evaluation batches: no gradients, so larger than training ones
 TEST_GRID_IMAGES = 32  # test images shown with their predicted labels
 
 _SPLITS_CACHE: dict[DataConfig, Any] = {}  # per process: a worker loads each dataset once
@@ -139,9 +140,7 @@ def _train(config: RunConfig, directory: Path, timings: dict[str, float], splits
 def _save_test_predictions(model: torch.nn.Module, splits: Splits, directory: Path) -> None:
     """The first test images with predicted / true labels (wrong ones red)."""
     x, y = splits.test_x[:TEST_GRID_IMAGES], splits.test_y[:TEST_GRID_IMAGES]
-    model.eval()
-    with torch.no_grad():
-        predictions = model(x.to(next(model.parameters()).device)).argmax(dim=1).cpu()
+    predictions = predict(model, x, batch_size=EVAL_BATCH_SIZE)
     fig = sample_grid(x, y, splits.classes, predictions, n=TEST_GRID_IMAGES)
     save_figure(fig, directory / rundir.TEST_PREDICTIONS_FILE)
 
@@ -159,9 +158,13 @@ def _render(config: RunConfig, record: Record | None, directory: Path) -> None:
 def run_metrics(
     history: History, record: Record | None, test: dict[str, float] | None = None
 ) -> dict[str, float]:
-    """Final and best metrics of a run, the area under its per-batch val loss, test metrics."""
+    """Final and best metrics of a run, the area under its per-batch val loss, test metrics.
+
+    ``best_epoch`` is the epoch whose weights the run kept (early stopping's choice on
+    its stop metric), else the lowest validation loss; -1 when there is none.
+    """
     frame = history.to_frame()
-    metrics: dict[str, float] = {"steps": int(len(history.batch_frame()))}
+    metrics: dict[str, float] = {"steps": history.n_steps}
     if not frame.empty:
         last = frame.iloc[-1]
         metrics.update(
@@ -169,8 +172,7 @@ def run_metrics(
             final_train_acc=float(last["train_acc"]), final_val_acc=float(last["val_acc"]),
             best_val_loss=float(frame["val_loss"].min()),
             best_val_acc=float(frame["val_acc"].max()),
-            best_epoch=int(frame.loc[frame["val_loss"].idxmin(), "epoch"])
-            if frame["val_loss"].notna().any() else -1,
+            best_epoch=history.best_epoch if history.best_epoch is not None else -1,
         )  # fmt: skip
     if test:
         metrics.update(test_loss=float(test["loss"]), test_acc=float(test["acc"]))
@@ -185,23 +187,29 @@ def load_run_splits(config: DataConfig) -> Splits:
 
     `train_size` keeps the first N training samples (the split already shuffled them).
     """
+    splits = _full_splits(_splits_key(config))
+    if not config.train_size:
+        return splits
+    n = config.train_size
+    return dataclasses.replace(splits, train_x=splits.train_x[:n], train_y=splits.train_y[:n])
+
+
+def _splits_key(config: DataConfig) -> DataConfig:
+    """The cache key: `config` less `train_size` (sliced after) and `augment` (per batch)."""
+    return dataclasses.replace(config, train_size=0, augment=False)
+
+
+def _full_splits(config: DataConfig) -> Splits:
+    """The splits of `config` with every training sample, read once per process."""
     if config not in _SPLITS_CACHE:
         root = config.root or None
         if config.synthetic:
-            root = cache_dir() / "synthetic" / config.name
-            if locate(config.name, "train", root) is None:
-                write_synthetic(config.name, root)
-        splits = load_splits(
+            root = ensure_synthetic(config.name, cache_dir() / "synthetic" / config.name)
+        _SPLITS_CACHE[config] = load_splits(
             config.name, val_size=config.val_size, seed=config.split_seed,
             standardize=None if config.standardize == "none" else config.standardize,
             root=root,
         )  # fmt: skip
-        if config.train_size:
-            n = config.train_size
-            splits = dataclasses.replace(
-                splits, train_x=splits.train_x[:n], train_y=splits.train_y[:n]
-            )
-        _SPLITS_CACHE[config] = splits
     return _SPLITS_CACHE[config]
 
 
