@@ -66,3 +66,14 @@ def test_other_format_version_is_refused(tmp_path):
     path.write_text(json.dumps(index))
     with pytest.raises(RecordError, match="format version 99"):
         Record.load(tmp_path)
+
+
+def test_load_without_tensors_does_not_read_the_tensor_file(tmp_path):
+    rec = _record(with_tensors=True)
+    rec.save(tmp_path)
+    (tmp_path / "record_tensors.npz").unlink()  # a read would now fail
+    back = Record.load(tmp_path, tensors=False)
+    assert back.tensors == {}
+    np.testing.assert_array_equal(back.train_loss, rec.train_loss)
+    np.testing.assert_array_equal(back.weights["fc1"], rec.weights["fc1"])
+    assert back.meta == rec.meta

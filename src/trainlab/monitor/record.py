@@ -131,8 +131,16 @@ class Record:
         return json_path
 
     @classmethod
-    def load(cls, directory: str | Path) -> Record:
-        """Read a record written by :meth:`save`; raises RecordError naming what is wrong."""
+    def load(cls, directory: str | Path, *, tensors: bool = True) -> Record:
+        """Read a record written by :meth:`save`; raises RecordError naming what is wrong.
+
+        Args:
+            directory: the directory `save` wrote.
+            tensors: also read the raw tensors of a ``full``/``sample`` record. False
+                skips their file, often far larger than the rest, for readers that only
+                need the losses and summaries (reports, dashboards); ``tensors`` is then
+                empty.
+        """
         directory = Path(directory)
         json_path = directory / JSON_NAME
         if not json_path.is_file():
@@ -159,7 +167,7 @@ class Record:
             target = record._kind(kind)
             for name in names:
                 target[name] = _take(arrays, f"{kind}/{name}", directory / NPZ_NAME)
-        if index.get("tensors"):
+        if tensors and index.get("tensors"):
             raw = _load_npz(directory / TENSORS_NAME)
             for kind, per_layer in index["tensors"].items():
                 record.tensors[kind] = {

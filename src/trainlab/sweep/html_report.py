@@ -21,14 +21,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import numpy as np
 import pandas as pd
 
 import trainlab
 from trainlab.atomic import atomic_write_text, save_figure
-from trainlab.errors import RecordError
-from trainlab.monitor import Record
 from trainlab.sweep import rundir
+from trainlab.sweep.report import batch_losses
 from trainlab.sweep.results import METRIC_COLUMNS, collect_results
 from trainlab.viz import history_grid
 
@@ -421,26 +419,11 @@ def _history_plot(directory: Path, target: Path) -> Path | None:
     if len(history) >= EPOCH_CURVES_MIN:
         fig = history_grid({directory.name: history}, 1, 1, star_epoch="best")
     else:
-        batches = _batch_losses(directory)
+        batches = batch_losses(directory)
         if batches is None or batches.empty:
             return None
         fig = history_grid({directory.name: batches}, 1, 1, x="step", panels=BATCH_PANELS)
     return save_figure(fig, target)
-
-
-def _batch_losses(directory: Path) -> pd.DataFrame | None:
-    """Per-batch train and validation loss: from the record, else train loss from batches.csv."""
-    try:
-        record = Record.load(directory)
-    except RecordError:
-        batches = directory / rundir.BATCHES_FILE
-        if not batches.is_file():
-            return None
-        frame = pd.read_csv(batches)
-        return frame.rename(columns={"loss": "train_loss"})[["step", "train_loss"]]
-    steps = np.arange(1, record.n_steps + 1)
-    return pd.DataFrame({"step": steps, "train_loss": record.train_loss,
-                         "val_loss": record.val_loss})  # fmt: skip
 
 
 # --- Small formatting helpers ---------------------------------------------------------------

@@ -69,10 +69,10 @@ def _figures(out: Path, table: pd.DataFrame, axes: list[str]) -> None:
     layout = {"rows": math.ceil(len(histories) / cols), "cols": cols}
     if max(len(h) for h in histories.values()) > 2:  # enough epochs for epoch curves
         fig = history_grid(histories, **layout, star_epoch="best")
-    else:  # short runs: the per-batch losses the Monitor logged
-        batches = {d.name: _batch_losses(d) for d in directories}
+    else:  # short runs: per-batch losses (the record, else batches.csv)
+        batches = {d.name: batch_losses(d) for d in directories}
         batches = {name: frame for name, frame in batches.items() if frame is not None}
-        if not batches:  # monitor off: no per-batch curves to draw
+        if not batches:  # neither a record nor batches.csv: no per-batch curves to draw
             return
         fig = history_grid(
             batches, **layout, x="step", panels=(("loss per batch", ("train_loss", "val_loss")),)
@@ -96,12 +96,21 @@ def _dataset_figures(directory: Path, figures: Path) -> None:
     save_figure(class_distribution(labels, splits.classes), figures / "classes.png")
 
 
-def _batch_losses(directory: Path) -> pd.DataFrame | None:
-    """Per-batch train and validation loss from a run's record (None without one)."""
+def batch_losses(directory: str | Path) -> pd.DataFrame | None:
+    """Per-batch losses of a run directory, for its loss curves (None without any).
+
+    Columns step, train_loss and val_loss from the run's record (read without its
+    raw tensors), else step and train_loss from batches.csv when the monitor was off.
+    """
+    directory = Path(directory)
     try:
-        record = Record.load(directory)
+        record = Record.load(directory, tensors=False)
     except RecordError:
-        return None
+        batches = directory / rundir.BATCHES_FILE
+        if not batches.is_file():
+            return None
+        frame = pd.read_csv(batches)
+        return frame.rename(columns={"loss": "train_loss"})[["step", "train_loss"]]
     steps = np.arange(1, record.n_steps + 1)
     return pd.DataFrame({"step": steps, "train_loss": record.train_loss,
                          "val_loss": record.val_loss})  # fmt: skip

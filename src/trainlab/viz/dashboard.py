@@ -25,7 +25,18 @@ _COLORS = {"weights": "tab:blue", "net_values": "tab:orange", "outputs": "tab:gr
 _TITLES = {"weights": "weights", "net_values": "net values", "outputs": "outputs"}
 
 
-def _check(record: Record) -> int:
+def check_record(record: Record) -> int:
+    """Check that `record` has steps and summaries of matching shapes, before drawing any.
+
+    Shared by the dashboard and the movies, so both reject a bad record with the
+    same message before creating a figure or a file.
+
+    Returns:
+        The number of steps.
+
+    Raises:
+        RecordError: the record has no steps, or a summary's shape does not fit them.
+    """
     steps = record.n_steps
     if steps < 1:
         raise RecordError("record has 0 steps (no train loss logged); nothing to draw")
@@ -55,7 +66,7 @@ class Dashboard:
         dpi: float = 100,
         band_above: int = BAND_ABOVE,
     ):
-        self.steps = _check(record)
+        self.steps = check_record(record)
         band = self.steps > band_above
         weight_names = list(record.weights)
         act_names = list(dict.fromkeys([*record.net_values, *record.outputs]))

@@ -9,9 +9,9 @@ function is called once per frame instead, for full/sample-mode records.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -21,10 +21,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
-from trainlab.atomic import atomic_open
+from trainlab.atomic import atomic_open, atomic_path
 from trainlab.errors import ConfigError
 from trainlab.monitor.record import Record
-from trainlab.viz.dashboard import BAND_ABOVE, Dashboard, _check
+from trainlab.viz.dashboard import BAND_ABOVE, Dashboard, check_record
 from trainlab.viz.gif import GifStreamWriter, make_palette
 
 FigFun = Callable[[int, dict, dict, dict, list, list], Figure]
@@ -132,25 +132,25 @@ def _write_gif(path: Path, frames: Iterable[np.ndarray], palette, fps: float) ->
 
 
 def _write_mp4(path: Path, frames: Iterable[np.ndarray], fps: float) -> int:
+    """Encode `frames` as H.264; ffmpeg writes to a named temporary, renamed on success."""
     import imageio.v2 as imageio
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".mp4")
-    os.close(fd)
     n = 0
-    try:
-        # yuv420p needs even sides; frames are padded, so no rescaling (block size 2)
-        with imageio.get_writer(tmp, format="FFMPEG", fps=fps, macro_block_size=2) as writer:
-            for frame in frames:
-                rgb = frame[..., :3]
-                pad = ((0, rgb.shape[0] % 2), (0, rgb.shape[1] % 2), (0, 0))
-                writer.append_data(np.pad(rgb, pad, mode="edge"))
-                n += 1
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    # ffmpeg picks the container from the name, so the temporary ends in .mp4;
+    # yuv420p needs even sides: frames are padded, so no rescaling (block size 2).
+    # closing(): imageio's own __exit__ skips close() on an error, which leaves
+    # ffmpeg running, free to create the temporary after it was removed.
+    with (
+        atomic_path(path, suffix=".mp4") as tmp,
+        contextlib.closing(
+            imageio.get_writer(tmp, format="FFMPEG", fps=fps, macro_block_size=2)
+        ) as writer,
+    ):
+        for frame in frames:
+            rgb = frame[..., :3]
+            pad = ((0, rgb.shape[0] % 2), (0, rgb.shape[1] % 2), (0, 0))
+            writer.append_data(np.pad(rgb, pad, mode="edge"))
+            n += 1
     return n
 
 
@@ -195,7 +195,7 @@ def make_movie(
     suffix = _check_path(path)
     if not fps > 0:
         raise ConfigError(f"fps={fps}; expected a positive number of frames per second")
-    steps = _check(record)
+    steps = check_record(record)
     if fig_fun is None:
         frames, palette = _dashboard_frames(record, figsize=figsize, dpi=dpi, band_above=band_above)
     else:
@@ -211,9 +211,11 @@ def make_movie(
 
 
 def _render_one(job: tuple) -> Path:
+    """Worker: load the record if given a directory (raw tensors only for a fig_fun), render."""
     source, path, fig_fun, options = job
-    record = source if isinstance(source, Record) else Record.load(source)
-    return make_movie(record, path, fig_fun, progress=False, **options)
+    if not isinstance(source, Record):
+        source = Record.load(source, tensors=fig_fun is not None)
+    return make_movie(source, path, fig_fun, progress=False, **options)
 
 
 def render_movies(
@@ -230,7 +232,9 @@ def render_movies(
         records_and_paths: pairs of a Record (or a directory saved by `Record.save`,
             cheaper to send to a worker) and the movie path.
         jobs: worker processes; None = all CPU cores, 1 = in this process.
-        fig_fun: as for `make_movie`; must be picklable (a module-level function).
+        fig_fun: as for `make_movie`; workers are spawned fresh processes, so it must
+            be a module-level function of an importable module (a script needs an
+            ``if __name__ == "__main__":`` guard; a notebook cell's function fails).
         progress: one tqdm bar over the runs.
         **options: `fps`, `figsize`, `dpi`, `band_above` for `make_movie`.
 
@@ -251,7 +255,10 @@ def render_movies(
                 results.append(_render_one(item))
                 bar.update()
         else:
-            with ProcessPoolExecutor(max_workers=min(jobs, len(items))) as pool:
+            # spawn, not fork: a forked child inherits torch's thread pools and
+            # matplotlib state mid-use, and can deadlock
+            spawn = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=spawn) as pool:
                 for out in pool.map(_render_one, items):
                     results.append(out)
                     bar.update()
