@@ -61,11 +61,22 @@ def test_one_hot_example_and_errors():
         [[0, 1, 0, 0, 0], [1, 0, 0, 0, 0], [0, 0, 0, 1, 0], [0, 0, 0, 0, 1]], dtype=torch.float32
     )
     assert torch.equal(one_hot(torch.tensor([1, 0, 3, 4]), 5), expected)
-    assert one_hot(torch.tensor([2, 0])).shape == (2, 3)
+    assert torch.equal(one_hot(torch.tensor([1, 0], dtype=torch.int32), 2), expected[:2, :2])
     with pytest.raises(ConfigError, match="labels span \\[0, 5\\]"):
         one_hot(torch.tensor([0, 5]), 5)
+    with pytest.raises(ConfigError, match="labels span \\[-1, 0\\]"):
+        one_hot(torch.tensor([0, -1]), 5)
     with pytest.raises(ConfigError, match="1-D integer tensor"):
-        one_hot(torch.tensor([0.0, 1.0]))
+        one_hot(torch.tensor([0.0, 1.0]), 2)
+
+
+def test_one_hot_and_clipped_cross_entropy_never_read_labels_back_to_the_host():
+    # Meta tensors have no data, so any host read (int(y.max()), .item()) raises: on a GPU
+    # each one would be a device-to-host sync every batch.
+    y = torch.zeros(4, dtype=torch.long, device="meta")
+    probs = torch.full((4, 3), 1 / 3, device="meta")
+    assert one_hot(y, 3).shape == (4, 3)
+    assert clipped_cross_entropy(probs, y).shape == ()
 
 
 def test_clipped_cross_entropy_matches_cross_entropy_for_well_conditioned_inputs():

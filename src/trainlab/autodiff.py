@@ -49,17 +49,18 @@ def model_gradient_norm(model: nn.Module) -> torch.Tensor:
     return torch.linalg.vector_norm(torch.stack(norms))
 
 
-def one_hot(y: torch.Tensor, n_classes: int | None = None) -> torch.Tensor:
-    """(N,) integer labels -> (N, n_classes) float32 one-hot rows.
+def one_hot(y: torch.Tensor, n_classes: int) -> torch.Tensor:
+    """(N,) integer labels -> (N, n_classes) float32 one-hot rows, without a host sync.
 
-    ``n_classes`` defaults to ``y.max() + 1``.
+    Called every batch by the ``mse`` and ``clipped_cross_entropy`` losses, so the label
+    range is checked only for CPU labels (free there): on a GPU, reading ``y.min()`` /
+    ``y.max()`` would stall it, and an out-of-range label trips a device-side assert of
+    ``torch.nn.functional.one_hot`` instead, as it does in ``F.cross_entropy``.
     """
     if y.dim() != 1 or y.dtype.is_floating_point:
         raise ConfigError(f"one_hot: y has shape {tuple(y.shape)}, dtype {y.dtype}; "
                           "expected a 1-D integer tensor")  # fmt: skip
-    if n_classes is None:
-        n_classes = int(y.max()) + 1 if y.numel() else 0
-    if y.numel() and (int(y.min()) < 0 or int(y.max()) >= n_classes):
+    if y.device.type == "cpu" and y.numel() and (int(y.min()) < 0 or int(y.max()) >= n_classes):
         raise ConfigError(
             f"one_hot: labels span [{int(y.min())}, {int(y.max())}]; "
             f"expected 0 <= label < n_classes = {n_classes}"

@@ -11,7 +11,8 @@ from torch import nn
 from trainlab.data import TensorLoader
 from trainlab.errors import ConfigError
 from trainlab.models import mlp
-from trainlab.train import Callback, evaluate, fit, seed_everything
+from trainlab.train import Callback, evaluate, fit, resolve_loss, seed_everything
+from trainlab.train.fit import first_samples
 from trainlab.train.history import BATCH_COLUMNS, EPOCH_COLUMNS, History
 
 
@@ -206,6 +207,20 @@ def test_same_seed_gives_identical_histories():
     assert not first[1].equals(other[1])
 
 
+@pytest.mark.parametrize("name", ["mse", "clipped_cross_entropy"])
+def test_class_label_losses_never_read_labels_back_to_the_host(name):
+    # Meta tensors have no data, so a host read of the labels (a sync per batch on a GPU)
+    # would raise; the integer labels are one-hot encoded with C from the output shape.
+    output = torch.full((4, 3), 1 / 3, device="meta")
+    y = torch.zeros(4, dtype=torch.long, device="meta")
+    assert resolve_loss(name)(output, y).shape == ()
+
+
+def test_mse_on_class_labels_is_mse_against_one_hot_rows():
+    output, y = torch.randn(5, 3), torch.tensor([0, 2, 1, 2, 0])
+    torch.testing.assert_close(resolve_loss("mse")(output, y), F.mse_loss(output, torch.eye(3)[y]))
+
+
 def test_clipped_cross_entropy_trains_a_softmax_network(loaders):
     train, val = loaders
     model = _model(softmax=True)
@@ -229,6 +244,7 @@ class _FakeMonitor:
         self.model = model
         self.watched = []
         self.logged = []
+        self.scored = []
 
     def watch_optimizer(self, optimizer):
         self.watched.append(optimizer)
@@ -236,6 +252,10 @@ class _FakeMonitor:
     def log_losses(self, train_loss, val_loss):
         assert self.model.training  # called while training, after the val pass restored it
         self.logged.append((train_loss, val_loss))
+
+    def validation_loss(self, x, y, loss_fn, *, size):
+        self.scored.append((x, y, loss_fn, size))
+        return torch.tensor(float(len(self.scored)))  # which call produced the logged value
 
 
 def test_monitor_gets_optimizer_once_and_losses_every_batch(loaders):
@@ -249,11 +269,20 @@ def test_monitor_gets_optimizer_once_and_losses_every_batch(loaders):
     assert len(monitor.logged) == history.n_steps == 20
     train_losses = [float(t) for t, _ in monitor.logged]
     assert train_losses == history.batch_frame().loss.tolist()
-    # after the last step the logged val loss is the eval-mode loss on the first 50 samples
-    model.eval()
-    with torch.no_grad():
-        expected = F.cross_entropy(model(val.x[:50]), val.y[:50])
-    assert float(monitor.logged[-1][1]) == pytest.approx(float(expected), rel=1e-6)
+    # the val loss is the monitor's, on the whole fixed subset of the first 50 samples
+    assert [float(v) for _, v in monitor.logged] == list(range(1, 21))
+    x, y, loss_fn, size = monitor.scored[-1]
+    assert torch.equal(x, val.x[:50]) and torch.equal(y, val.y[:50])
+    assert loss_fn is F.cross_entropy and size == 50
+
+
+def test_monitor_without_validation_data_logs_nan(loaders):
+    train, _ = loaders
+    model = _model()
+    monitor = _FakeMonitor(model)
+    fit(model, train, None, torch.optim.SGD(model.parameters(), lr=0.1), epochs=1,
+        monitor=monitor, progress=False)  # fmt: skip
+    assert not monitor.scored and all(math.isnan(v) for _, v in monitor.logged)
 
 
 def test_fit_with_the_real_monitor_records_every_step(loaders):
@@ -268,6 +297,12 @@ def test_fit_with_the_real_monitor_records_every_step(loaders):
     assert record.train_loss.tolist() == pytest.approx(history.batch_frame().loss.tolist())
     assert not any(math.isnan(v) for v in record.val_loss.tolist())
     assert all(len(v) == 21 for v in record.weights.values())  # initial + one per step
+    assert model.training  # each per-step validation pass restored training mode
+    # the last val loss is the eval-mode loss on all 160 (< monitor_val_size) samples
+    model.eval()
+    with torch.no_grad():
+        expected = F.cross_entropy(model(val.x), val.y)
+    assert record.val_loss[-1] == pytest.approx(float(expected), rel=1e-6)
 
 
 def test_empty_train_loader_is_a_config_error():
@@ -276,3 +311,20 @@ def test_empty_train_loader_is_a_config_error():
     with pytest.raises(ConfigError, match="train_loader yielded no batches in epoch 1"):
         fit(model, empty, None, torch.optim.SGD(model.parameters(), lr=0.1), epochs=1,
             progress=False)  # fmt: skip
+
+
+def test_first_samples_is_the_fixed_validation_subset_for_fit_and_lightning(loaders):
+    _, val = loaders
+    cpu = torch.device("cpu")
+    x, y = first_samples(val, 50, cpu)  # TensorLoader: read from .x/.y
+    assert torch.equal(x, val.x[:50]) and torch.equal(y, val.y[:50])
+    batches = [(val.x[i : i + 64], val.y[i : i + 64], "extra") for i in range(0, 160, 64)]
+    x, y = first_samples(batches, 100, cpu)  # (x, y, ...) batches concatenated, cut at n
+    assert torch.equal(x, val.x[:100]) and torch.equal(y, val.y[:100])
+    x, y = first_samples(batches, 1000, cpu)  # fewer samples than asked: all of them
+    assert torch.equal(y, val.y)
+    assert first_samples(None, 50, cpu) is None and first_samples([], 50, cpu) is None
+    with pytest.raises(ConfigError, match="validation batches are Tensor"):
+        first_samples([val.x[:4]], 50, cpu)
+    with pytest.raises(ConfigError, match="monitor_val_size\\) = 0"):
+        first_samples(val, 0, cpu)

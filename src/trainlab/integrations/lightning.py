@@ -36,6 +36,7 @@ from trainlab.errors import ConfigError, RecordError
 from trainlab.monitor import Monitor, Record
 from trainlab.monitor.monitor import MODES
 from trainlab.monitor.record import KINDS
+from trainlab.train.fit import first_samples
 
 OUT_SUBDIR = "monitor"  # default output: <trainer.default_root_dir>/monitor
 SUMMED_META = ("optimizer_steps", "forward_passes")  # counters that add up across a resume
@@ -110,7 +111,9 @@ class _MonitorHooks:
             pl_module, optimizer=trainer.optimizers[0], mode=self.mode, **self.monitor_options
         )
         self._logged_steps = 0
-        self._val = _head(trainer.val_dataloaders, self.val_size, pl_module.device)
+        self._val = first_samples(
+            _first_loader(trainer.val_dataloaders), self.val_size, pl_module.device
+        )
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         """Log the step's train and validation loss, once per optimizer step."""
@@ -185,27 +188,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _head(loaders: Any, n: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """The first `n` (x, y) samples of the first validation dataloader, on `device`."""
+def _first_loader(loaders: Any) -> Any:
+    """The first validation dataloader: Lightning gives a list when there are several."""
     if isinstance(loaders, (list, tuple)):
-        loaders = loaders[0] if loaders else None
-    if loaders is None:
-        return None
-    xs, ys, have = [], [], 0
-    for batch in loaders:
-        if not isinstance(batch, (list, tuple)) or len(batch) < 2:
-            raise ConfigError(
-                f"MonitorCallback: validation batches are {type(batch).__name__}; expected "
-                "(x, y, ...) tuples to compute the validation loss"
-            )
-        xs.append(batch[0])
-        ys.append(batch[1])
-        have += len(batch[1])
-        if have >= n:
-            break
-    if not xs:
-        return None
-    return torch.cat(xs)[:n].to(device), torch.cat(ys)[:n].to(device)
+        return loaders[0] if loaders else None
+    return loaders
 
 
 def concat_records(before: Record, after: Record) -> Record:

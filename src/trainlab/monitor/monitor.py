@@ -374,16 +374,20 @@ class Monitor:
         Runs in eval mode under ``torch.no_grad()`` (so nothing is recorded) and
         restores the model's training mode. Returns a detached 0-d tensor.
         """
-        cache_key = (x.shape[0], size, str(x.device))
-        index = self._val_indices.get(cache_key)
-        if index is None:
-            index = sample_index(x.shape[0], size, generator=self._val_generator, device=x.device)
-            self._val_indices[cache_key] = index
+        if size < x.shape[0]:  # else all of (x, y), without copying it every batch
+            cache_key = (x.shape[0], size, str(x.device))
+            index = self._val_indices.get(cache_key)
+            if index is None:
+                index = sample_index(
+                    x.shape[0], size, generator=self._val_generator, device=x.device
+                )
+                self._val_indices[cache_key] = index
+            x, y = x.index_select(0, index), y.index_select(0, index)
         was_training = self.model.training
         self.model.eval()
         try:
             with torch.no_grad():
-                loss = loss_fn(self.model(x.index_select(0, index)), y.index_select(0, index))
+                loss = loss_fn(self.model(x), y)
         finally:
             self.model.train(was_training)
         return loss.detach()

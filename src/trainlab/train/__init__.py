@@ -13,6 +13,7 @@ from trainlab.train.device import seed_everything, select_device
 from trainlab.train.fit import evaluate, fit
 from trainlab.train.history import History
 from trainlab.train.losses import LOSSES, resolve_loss
+from trainlab.train.predict import predict
 from trainlab.train.regularize import OPTIMIZERS, Regularization, make_optimizer
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "fit",
     "is_improvement",
     "make_optimizer",
+    "predict",
     "resolve_loss",
     "seed_everything",
     "select_device",

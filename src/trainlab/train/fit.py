@@ -1,4 +1,5 @@
-"""fit(): the training loop, and evaluate() for a whole loader.
+"""fit(): the training loop, evaluate() for a whole loader, and first_samples() for the
+fixed validation subset a monitor is scored on (also used by the Lightning callback).
 
 The hot loop keeps every per-batch number (loss, correct count, gradient norm) as a
 device tensor and reads them back once per epoch, so a GPU is never stalled by a
@@ -37,6 +38,10 @@ class LossMonitor(Protocol):
     def watch_optimizer(self, optimizer: torch.optim.Optimizer) -> None: ...
 
     def log_losses(self, train_loss: Any, val_loss: Any) -> None: ...
+
+    def validation_loss(
+        self, x: torch.Tensor, y: torch.Tensor, loss_fn: LossFn, *, size: int
+    ) -> torch.Tensor: ...
 
 
 @dataclass
@@ -84,8 +89,8 @@ def fit(
         progress: show a tqdm bar over steps.
         regularization: L1/L2 penalties added to the loss for the backward pass.
         monitor: gets ``watch_optimizer(optimizer)`` once and ``log_losses(train, val)``
-            after every batch; val is the loss on the first ``monitor_val_size``
-            validation samples (eval mode, no_grad).
+            after every batch; val is ``monitor.validation_loss`` on the first
+            ``monitor_val_size`` validation samples (eval mode, no_grad), NaN without any.
         monitor_val_size: size of that fixed validation subset.
         scheduler: learning-rate scheduler stepped once per epoch
             (``ReduceLROnPlateau`` gets the validation loss).
@@ -103,7 +108,7 @@ def fit(
     state = TrainState(model=model, optimizer=optimizer, history=history)
     monitor_val = None
     if monitor is not None:
-        monitor_val = _head(val_loader, monitor_val_size, dev)
+        monitor_val = first_samples(val_loader, monitor_val_size, dev)
         monitor.watch_optimizer(optimizer)
     was_training = model.training
     for cb in callbacks:
@@ -190,7 +195,7 @@ def _train_epoch(
         state.step += 1
         state.batch_loss = batch_loss
         if monitor is not None:
-            monitor.log_losses(batch_loss, _subset_loss(model, loss_fn, monitor_val))
+            monitor.log_losses(batch_loss, _monitor_val_loss(monitor, loss_fn, monitor_val))
         for cb in callbacks:
             cb.on_batch_end(state)
         bar.update()
@@ -242,6 +247,40 @@ def evaluate(
     return {"loss": mean_loss, "acc": acc}
 
 
+def first_samples(
+    loader: Iterable[Any] | None, n: int, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The first ``n`` (x, y) samples of ``loader`` on ``device``: a fixed validation subset.
+
+    Reads ``loader.x``/``loader.y`` when present (TensorLoader), else concatenates
+    ``(x, y, ...)`` batches until ``n`` samples. None for no loader or no batches.
+
+    Raises:
+        ConfigError: ``n`` < 1, or a batch that is not an ``(x, y, ...)`` tuple.
+    """
+    if n < 1:
+        raise ConfigError(f"validation subset size (monitor_val_size) = {n!r}; expected >= 1")
+    if loader is None:
+        return None
+    if hasattr(loader, "x") and hasattr(loader, "y"):
+        return loader.x[:n].to(device), loader.y[:n].to(device)
+    xs, ys, have = [], [], 0
+    for batch in loader:
+        if not isinstance(batch, (list, tuple)) or len(batch) < 2:
+            raise ConfigError(
+                f"validation batches are {type(batch).__name__}; expected (x, y, ...) tuples "
+                "to compute the validation loss"
+            )
+        xs.append(batch[0])
+        ys.append(batch[1])
+        have += len(batch[1])
+        if have >= n:
+            break
+    if not xs:
+        return None
+    return torch.cat(xs)[:n].to(device), torch.cat(ys)[:n].to(device)
+
+
 def _read_back(trace: _EpochTrace) -> tuple[list[float], list[float], int | None]:
     """The single host read of one epoch: batch losses, gradient norms, correct count."""
     losses = torch.stack(trace.losses).tolist() if trace.losses else []
@@ -281,36 +320,14 @@ def _all_finite(losses: list[torch.Tensor]) -> bool:
     return bool(torch.isfinite(torch.stack(losses[-DIVERGENCE_CHECK_EVERY:])).all())
 
 
-@torch.no_grad()
-def _subset_loss(
-    model: nn.Module, loss_fn: LossFn, subset: tuple[torch.Tensor, torch.Tensor] | None
+def _monitor_val_loss(
+    monitor: LossMonitor, loss_fn: LossFn, subset: tuple[torch.Tensor, torch.Tensor] | None
 ) -> torch.Tensor | float:
+    """The monitor's loss on the whole fixed subset (one implementation: the Monitor's)."""
     if subset is None:
         return math.nan
-    model.eval()
-    value = loss_fn(model(subset[0]), subset[1])
-    model.train()
-    return value
-
-
-def _head(
-    loader: Batches | None, n: int, device: torch.device
-) -> tuple[torch.Tensor, torch.Tensor] | None:
-    """The first ``n`` validation samples, on ``device`` (from ``.x``/``.y`` if present)."""
-    if loader is None:
-        return None
-    if n < 1:
-        raise ConfigError(f"monitor_val_size = {n!r}; expected a positive int")
-    if hasattr(loader, "x") and hasattr(loader, "y"):
-        return loader.x[:n].to(device), loader.y[:n].to(device)
-    xs, ys, have = [], [], 0
-    for xb, yb in loader:
-        xs.append(xb)
-        ys.append(yb)
-        have += len(yb)
-        if have >= n:
-            break
-    return torch.cat(xs)[:n].to(device), torch.cat(ys)[:n].to(device)
+    x, y = subset
+    return monitor.validation_loss(x, y, loss_fn, size=len(y))
 
 
 def _step_scheduler(scheduler: Any, row: dict[str, float]) -> None:
