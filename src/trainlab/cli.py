@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from trainlab.errors import TrainlabError
+from trainlab.errors import ConfigError, TrainlabError
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -31,7 +31,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         study, replaced = with_synthetic_data(study)
         for name in replaced:
             print(f"{name} not found on this machine: --quick uses generated {name}-format files")
-    out = Path(args.out) if args.out else Path("runs") / study.name
+    default_out = Path("runs") / (f"{study.name}-quick" if args.quick else study.name)
+    out = Path(args.out) if args.out else default_out
     print(f"{study.name}: {len(study.runs)} runs -> {out}")
     table = run_study(study, out, executor=executor, progress=not args.no_progress)
     _print_summary(table, out)
@@ -87,7 +88,7 @@ def cmd_movie(args: argparse.Namespace) -> int:
     from trainlab.monitor import Record
     from trainlab.viz import make_movie
 
-    record = Record.load(args.run_dir)
+    record = Record.load(args.run_dir, tensors=False)  # the dashboard draws from summaries
     path = Path(args.output) if args.output else Path(args.run_dir) / "movie.gif"
     make_movie(record, path, fps=args.fps)
     print(f"wrote {path} ({record.n_steps} frames)")
@@ -123,8 +124,13 @@ def cmd_equivariance(args: argparse.Namespace) -> int:
     from trainlab.equivariance import check_rotation, check_shift, conv_only_net
     from trainlab.viz.equivariance import equivariance_figure
 
+    images = load_dataset(args.dataset, "test", root=args.data_dir).images
+    if not 0 <= args.index < len(images):
+        raise ConfigError(
+            f"--index {args.index}: the {args.dataset} test split has images 0 to {len(images) - 1}"
+        )
     torch.manual_seed(args.seed)
-    image = to_float(load_dataset(args.dataset, "test", root=args.data_dir).images[args.index])
+    image = to_float(images[args.index])
     model = conv_only_net(in_channels=image.shape[0])
     out = Path(args.out)
     checks = {
@@ -240,6 +246,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except TrainlabError as exc:
+        print(f"trainlab: error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OSError as exc:  # e.g. an output path that is a file, or not writable
         print(f"trainlab: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:

@@ -38,11 +38,20 @@ class DataConfig:
     synthetic: bool = False  # generated learnable files in the official format (smoke tests)
 
 
+MODEL_KINDS = ("mlp", "cnn", "resnet")
+# Knobs a model kind lacks: setting one is an error, not a run that silently ignores it.
+# (Shape keys such as `hidden` or `channels` may stay in a base config shared by kinds.)
+_KNOBS_LACKING: dict[str, tuple[str, ...]] = {
+    "cnn": ("dropout", "batch_norm"),
+    "resnet": ("activation", "init", "dropout", "batch_norm"),
+}
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     """Architecture: an MLP, the configurable CNN, or the CIFAR ResNet."""
 
-    kind: str = _choice("mlp", "cnn", "resnet", default="mlp")
+    kind: str = _choice(*MODEL_KINDS, default="mlp")
     hidden: tuple[int, ...] = (128, 64)  # MLP hidden widths
     activation: str = _choice("relu", "tanh", "sigmoid", "leaky_relu", "gelu", default="relu")
     dropout: float = _number(0.0, lo=0.0, hi=1.0, hi_open=True)
@@ -56,6 +65,14 @@ class ModelConfig:
     resnet_n: int = _number(5, lo=1)  # ResNet-(6n+2); 5 gives ResNet-32
 
     def __post_init__(self) -> None:
+        for name in _KNOBS_LACKING.get(self.kind, ()):
+            value = getattr(self, name)
+            if value != ModelConfig.__dataclass_fields__[name].default:
+                users = [k for k in MODEL_KINDS if name not in _KNOBS_LACKING.get(k, ())]
+                raise ConfigError(
+                    f"model.{name} = {value!r} has no effect on a {self.kind} model; "
+                    f"only {' and '.join(users)} models use it: remove it"
+                )
         if self.kind != "cnn":
             return
         for name in ("kernel_sizes", "strides", "paddings"):

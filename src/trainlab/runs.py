@@ -31,12 +31,11 @@ from trainlab.errors import ConfigError, RecordError
 from trainlab.monitor.record import JSON_NAME, Record
 from trainlab.sweep import rundir
 from trainlab.sweep.build import build_model
-from trainlab.sweep.run import load_run_splits
-from trainlab.train import History, evaluate
+from trainlab.sweep.run import EVAL_BATCH_SIZE, load_run_splits
+from trainlab.train import History, evaluate, predict
 from trainlab.viz import sample_grid
 
 SPLITS = ("train", "val", "test")
-EVAL_BATCH_SIZE = 1024  # the batch size execute_run evaluates with: same sums, same numbers
 
 
 @dataclass
@@ -134,7 +133,8 @@ def load_run(directory: str | Path) -> LoadedRun:
     meta = _read_json(meta_path)
     model = load_model(directory, config)
     history = _read_history(directory, status=meta.get("status", "completed"))
-    history.best_epoch = meta.get("metrics", {}).get("best_epoch")
+    best = meta.get("metrics", {}).get("best_epoch")
+    history.best_epoch = best if isinstance(best, int) and best >= 1 else None
     record = None
     if config.monitor.enabled:
         if not (directory / JSON_NAME).is_file():
@@ -192,7 +192,7 @@ def evaluate_run(
     loader = TensorLoader(x, y, EVAL_BATCH_SIZE, shuffle=False)
     result: dict[str, Any] = {"split": split, **evaluate(model, loader), "n": int(len(y))}
     if figures:
-        predictions = predict(model, x)
+        predictions = predict(model, x, batch_size=EVAL_BATCH_SIZE)
         out = Path(out_dir) if out_dir is not None else directory
         classes = list(splits.classes)
         grid = sample_grid(x, y, classes, predictions, n=n_samples, cols=8)
@@ -205,20 +205,6 @@ def evaluate_run(
             ),
         ]
     return result
-
-
-@torch.no_grad()
-def predict(
-    model: nn.Module, x: torch.Tensor, *, batch_size: int = EVAL_BATCH_SIZE
-) -> torch.Tensor:
-    """Predicted class (argmax of the outputs) of every row of `x`, in eval mode; (N,) int64."""
-    was_training = model.training
-    model.eval()
-    try:
-        parts = [model(x[i : i + batch_size]).argmax(dim=1) for i in range(0, len(x), batch_size)]
-    finally:
-        model.train(was_training)
-    return torch.cat(parts) if parts else torch.zeros(0, dtype=torch.long)
 
 
 def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, n_classes: int) -> np.ndarray:

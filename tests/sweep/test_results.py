@@ -87,7 +87,9 @@ def test_collect_results_reads_finished_runs_and_marks_unfinished(tmp_path):
             "metrics": {"final_val_loss": 0.5}, "seconds": 1.5}  # fmt: skip
     (done / META_FILE).write_text(json.dumps(meta))
     run_dir(tmp_path, "lr=0.2").mkdir(parents=True)
+    (tmp_path / "runs" / "notes.txt").write_text("a stray file is not a run")
     table = collect_results(tmp_path, ["lr"]).set_index("run")
+    assert len(table) == 2
     assert table.loc["lr=0.1", "final_val_loss"] == 0.5
     assert table.loc["lr=0.1", "lr"] == "0.1"
     assert table.loc["lr=0.2", "status"] == "unfinished"

@@ -23,10 +23,11 @@ RUN_FILES = ("config.json", "history.csv", "batches.csv", "record.json", "record
              "model.pt", "dashboard.png", "run.json")  # fmt: skip
 
 
-def _trainlab(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+def _trainlab(*args: str, timeout: float = 120, cwd=None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "trainlab", *args], capture_output=True, text=True, timeout=timeout
-    )
+        [sys.executable, "-m", "trainlab", *args], capture_output=True, text=True,
+        timeout=timeout, cwd=cwd,
+    )  # fmt: skip
 
 
 def test_study_writes_every_artifact_and_a_report(tiny_spec, tmp_path):
@@ -96,6 +97,48 @@ def test_resume_skips_finished_runs_and_redoes_unfinished_ones(tiny_spec, tmp_pa
         mtime = (run_dir(out, name) / META_FILE).stat().st_mtime_ns
         assert (mtime == finished[name]) == (name != names[2])
     Record.load(victim)  # the half-written file was replaced by a complete one
+
+
+def test_resume_reruns_finished_runs_whose_config_changed(tiny_spec, data_root, tmp_path, capsys):
+    grid = '"optim.lr" = [0.01, 0.001]'
+    before = load_spec(tiny_spec(grid=grid))
+    changed = load_spec(tiny_spec(extra="[optim]\nweight_decay = 0.01", grid=grid))
+    out = tmp_path / "out"
+    run_study(before, out, executor=LocalExecutor(1), progress=False)
+    mtimes = _meta_mtimes(out)
+    run_study(changed, out, executor=LocalExecutor(1), progress=False)
+    assert "2 finished run(s)" in capsys.readouterr().out
+    rerun = _meta_mtimes(out)
+    assert all(rerun[name] != mtime for name, mtime in mtimes.items())
+    for name in rerun:
+        saved = json.loads((run_dir(out, name) / "config.json").read_text())["config"]
+        assert saved["optim"]["weight_decay"] == 0.01
+    (tmp_path / "same-data").symlink_to(data_root)  # another path to the same files
+    moved = tiny_spec(extra="[optim]\nweight_decay = 0.01", grid=grid)
+    moved.write_text(moved.read_text().replace(str(data_root), str(tmp_path / "same-data")))
+    run_study(load_spec(moved), out, executor=LocalExecutor(1), progress=False)
+    assert _meta_mtimes(out) == rerun  # the data root does not decide the results
+
+
+def _meta_mtimes(out) -> dict[str, int]:
+    return {p.parent.name: p.stat().st_mtime_ns for p in out.glob(f"runs/*/{META_FILE}")}
+
+
+def test_quick_runs_go_to_their_own_default_directory(tiny_spec, tmp_path):
+    result = _trainlab("run", str(tiny_spec(grid='"optim.lr" = [0.01]')), "--quick",
+                       "--jobs", "1", "--no-progress", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "runs" / "tiny-quick" / "study.json").is_file()
+    assert not (tmp_path / "runs" / "tiny").exists()
+
+
+def test_output_path_that_is_a_file_is_one_line_and_exit_2(tiny_spec, tmp_path):
+    taken = tmp_path / "taken"
+    taken.write_text("not a directory")
+    result = _trainlab("run", str(tiny_spec()), "--out", str(taken), "--no-progress")
+    assert result.returncode == 2
+    assert f"{taken}: exists and is not a directory" in result.stderr
+    assert "Traceback" not in result.stderr and taken.read_text() == "not a directory"
 
 
 def test_killed_driver_resumes_without_redoing_finished_runs(tiny_spec, tmp_path):

@@ -80,6 +80,14 @@ def test_quick_caps_sizes_without_enlarging():
         (_spec(grid={"optim.lr": [0.1]}, exclude=[{"wd": "0.1"}]), r"unknown axis 'wd'"),
         (_spec(model={"batch_norm": "middle"}), r"expected one of none, before, after"),
         (
+            _spec(model={"kind": "cnn", "dropout": 0.5}),
+            r"model\.dropout = 0\.5 has no effect on a cnn model; only mlp models use it",
+        ),
+        (
+            _spec(model={"kind": "resnet", "init": "he"}),
+            r"model\.init = 'he' has no effect on a resnet model; only mlp and cnn models",
+        ),
+        (
             _spec(model={"kind": "cnn", "channels": [4, 8], "strides": [1, 1, 2]}),
             r"model\.strides = \[1, 1, 2\]; expected 1 value or one per conv layer",
         ),

@@ -33,3 +33,15 @@ def test_equivariance_command_writes_both_figures(tmp_path):
     assert (tmp_path / "eq" / "shift.png").is_file() and (
         tmp_path / "eq" / "rotation.png"
     ).is_file()
+
+
+def test_image_index_outside_the_split_is_one_line_and_exit_2(tmp_path):
+    root = write_synthetic("fashion-mnist", tmp_path / "data", n_train=20, n_test=10)
+    result = subprocess.run(
+        [sys.executable, "-m", "trainlab", "equivariance", "--out", str(tmp_path / "eq"),
+         "--data-dir", str(root), "--index", "10"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "--index 10: the fashion-mnist test split has images 0 to 9" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "eq").exists()

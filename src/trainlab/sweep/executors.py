@@ -30,14 +30,19 @@ OnResult = Callable[[Run, dict[str, Any]], None]
 class Executor:
     """Base class: run every run of `runs` into `out`, reporting each result as it ends."""
 
+    def check(self, runs: list[Run]) -> None:
+        """Raise ConfigError for runs this executor can never start; called before any write."""
+
     def execute(self, runs: list[Run], out: Path, on_result: OnResult) -> None:
         """Run all `runs`; call `on_result(run, meta)` as each finishes."""
         raise NotImplementedError
 
 
 def default_jobs() -> int:
-    """One worker per available core."""
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    """One worker per core this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 class LocalExecutor(Executor):
@@ -50,29 +55,34 @@ class LocalExecutor(Executor):
 
     def __init__(self, jobs: int | None = None) -> None:
         self.jobs = jobs or default_jobs()
-        self.threads = max(1, default_jobs() // self.jobs)
 
     def execute(self, runs: list[Run], out: Path, on_result: OnResult) -> None:
-        if self.jobs == 1 or len(runs) == 1:
-            _set_threads(self.threads)
+        workers = max(1, min(self.jobs, len(runs)))
+        threads = threads_per_worker(workers)
+        if workers == 1:
+            _set_threads(threads)
             for run in runs:
                 on_result(run, execute_run(run, out))
             return
         context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(
-            max_workers=min(self.jobs, len(runs)), mp_context=context,
-            initializer=_init_worker, initargs=(self.threads,),
+            max_workers=workers, mp_context=context,
+            initializer=_init_worker, initargs=(threads,),
         )  # fmt: skip
         try:
             pending: dict[Future, Run] = {pool.submit(execute_run, r, out): r for r in runs}
             for future, run in _as_completed(pending):
                 on_result(run, _result(future, run))
         except BaseException:
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()  # a run in flight is unfinished and redone on resume
+            _terminate_children()  # a run in flight is unfinished and redone on resume
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
+
+
+def threads_per_worker(workers: int) -> int:
+    """Torch threads per worker: `workers` processes share the cores, never oversubscribe them."""
+    return max(1, default_jobs() // workers)
 
 
 def make_executor(
@@ -102,6 +112,12 @@ def _result(future: Future, run: Run) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - e.g. BrokenProcessPool from a killed worker
         return {"name": run.name, "varied": run.varied, "status": "failed",
                 "error": f"worker died: {type(exc).__name__}: {exc}", "metrics": {}}  # fmt: skip
+
+
+def _terminate_children() -> None:
+    """Stop this process's worker processes now, mid-run (the pool's shutdown would wait)."""
+    for process in multiprocessing.active_children():
+        process.terminate()
 
 
 def _set_threads(threads: int) -> None:

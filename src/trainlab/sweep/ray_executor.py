@@ -100,6 +100,12 @@ class RayExecutor(Executor):
         self.num_cpus = num_cpus or default_jobs()
         self.share_data = share_data
 
+    def check(self, runs: list[Run]) -> None:
+        """Refuse, before Ray starts, runs asking more CPUs, GPUs or memory than are here."""
+        if not self.address:
+            _check_fits(runs, {"CPU": self.num_cpus, "GPU": torch.cuda.device_count(),
+                               "memory": _physical_memory()})  # fmt: skip
+
     def execute(self, runs: list[Run], out: Path, on_result: OnResult) -> None:
         """Submit every run, write each run's files as its task ends, report it."""
         if not runs:
@@ -108,7 +114,7 @@ class RayExecutor(Executor):
         started = self._connect()
         pending: dict[Any, Run] = {}
         try:
-            if started:
+            if started:  # exact now: e.g. Ray's memory is a share of the machine's
                 _check_fits(runs, ray.cluster_resources())
             shared = self._share_data(runs)
             task = ray.remote(_run_task)
@@ -234,6 +240,13 @@ def _from_arrays(shared: dict[str, Any]) -> Splits:
             for name, value in shared.items()
         }
     return Splits(**fields)
+
+
+def _physical_memory() -> float:
+    """Bytes of RAM on this machine (an upper bound of what a local Ray instance offers)."""
+    if not hasattr(os, "sysconf"):  # Windows: left to the check once Ray has started
+        return float("inf")
+    return float(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
 
 
 def _check_fits(runs: list[Run], available: dict[str, float]) -> None:

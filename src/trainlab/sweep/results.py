@@ -27,7 +27,8 @@ def collect_results(out: str | Path, axes: list[str] | None = None) -> pd.DataFr
     Unfinished runs (no final metadata) appear with status ``unfinished``.
     """
     rows = []
-    for directory in sorted((Path(out) / RUNS_DIR).glob("*/")):
+    runs = Path(out) / RUNS_DIR
+    for directory in sorted(p for p in runs.glob("*") if p.is_dir()):
         meta = read_meta(directory)
         if meta is None:
             rows.append({"run": directory.name, "status": "unfinished"})

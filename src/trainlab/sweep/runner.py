@@ -35,9 +35,20 @@ def run_study(
     Returns the results table (one row per run).
     """
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out}: exists and is not a directory; choose another --out")
+    executor = executor or LocalExecutor()
+    finished = [run for run in study.runs if rundir.is_finished(rundir.run_dir(out, run.name))]
+    current = {run.name for run in finished if _same_config(out, run)}
+    todo = [run for run in study.runs if run.name not in current]
+    executor.check(todo)
     _claim(out, study)
-    todo = [run for run in study.runs if not rundir.is_finished(rundir.run_dir(out, run.name))]
-    counts = collections.Counter({"skipped": len(study.runs) - len(todo)})
+    if len(finished) > len(current):
+        tqdm.write(
+            f"{len(finished) - len(current)} finished run(s) in {out} were trained with "
+            "another config than the spec now gives: they are run again"
+        )
+    counts = collections.Counter({"skipped": len(current)})
     bar = tqdm(
         total=len(study.runs), initial=counts["skipped"], desc=study.name, unit="run",
         disable=not progress, dynamic_ncols=True,
@@ -51,10 +62,25 @@ def run_study(
             bar.write(f"{run.name}: failed: {meta.get('error', '')}")
 
     try:
-        (executor or LocalExecutor()).execute(todo, out, on_result)
+        executor.execute(todo, out, on_result)
     finally:
         bar.close()
     return write_report(out)
+
+
+def _same_config(out: Path, run: Run) -> bool:
+    """Whether a finished run was trained with `run`'s config (where the data lives aside)."""
+    try:
+        saved = rundir.read_json(rundir.run_dir(out, run.name) / rundir.CONFIG_FILE)["config"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return _result_defining(saved) == _result_defining(run.config.to_dict())
+
+
+def _result_defining(config: dict) -> dict:
+    """A config's keys that determine a run's results: not its data root or Ray resources."""
+    data = {key: value for key, value in config.get("data", {}).items() if key != "root"}
+    return {**{k: v for k, v in config.items() if k != "resources"}, "data": data}
 
 
 def with_synthetic_data(study: Study) -> tuple[Study, list[str]]:
