@@ -35,6 +35,7 @@ val_size = 500
 [model]
 hidden = [64]
 [train]
+epochs = 1000  # max_steps ends every run
 max_steps = {steps}
 [monitor]
 val_size = 128
