@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -82,6 +83,18 @@ def test_jobs_with_an_address_is_refused():
         make_executor("ray", jobs=2, address="auto")
 
 
+def test_unreachable_cluster_address_exits_2_at_once(tiny_spec, tmp_path):
+    pytest.importorskip("ray")
+    with socket.socket() as probe:  # a port on this machine that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    out = tmp_path / "out"
+    tic = time.monotonic()
+    code = cli.main(["run", str(tiny_spec()), "--executor", "ray", "--address",
+                     f"127.0.0.1:{port}", "--out", str(out), "--no-progress"])  # fmt: skip
+    assert code == 2 and time.monotonic() - tic < 30 and not out.exists()
+
+
 def test_run_asking_more_cpus_than_the_local_instance_exits_2(tiny_spec, tmp_path):
     pytest.importorskip("ray")
     spec_path = tiny_spec(extra="[resources]\ncpus = 3", grid='"optim.lr" = [0.01]')
@@ -123,6 +136,19 @@ def test_workers_train_on_the_drivers_copy_of_the_data(ray_marker, tiny_spec, da
     pd.testing.assert_frame_equal(driver[METRICS], shared[METRICS], rtol=1e-5)
     assert set(reread["status"]) == {"completed"}
     assert (reread["val_loss_auc"] - driver["val_loss_auc"]).abs().min() > 1e-3
+
+
+def test_runs_differing_in_train_size_share_one_copy(ray_marker, tiny_spec, tmp_path, monkeypatch):
+    ray = pytest.importorskip("ray")
+    puts = []
+    put = ray.put
+    monkeypatch.setattr(ray, "put", lambda value: puts.append(value) or put(value))
+    spec = load_spec(tiny_spec(grid='"data.train_size" = [300, 0]'))
+    local = run_study(spec, tmp_path / "local", executor=LocalExecutor(1), progress=False)
+    on_ray = run_study(spec, tmp_path / "ray", executor=RayExecutor(), progress=False)
+    assert len(puts) == 1 and len(puts[0]["train_y"]) > 300  # the full split, cut per task
+    pd.testing.assert_frame_equal(local[METRICS], on_ray[METRICS], rtol=1e-5)
+    assert local.loc[0, "val_loss_auc"] != local.loc[1, "val_loss_auc"]
 
 
 def test_crashed_worker_is_retried_then_recorded_failed(ray_marker, tiny_spec, tmp_path):

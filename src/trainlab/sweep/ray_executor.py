@@ -18,6 +18,7 @@ import dataclasses
 import logging
 import os
 import shutil
+import socket
 import tempfile
 import warnings
 from pathlib import Path
@@ -32,7 +33,7 @@ from trainlab.data import Splits
 from trainlab.errors import ConfigError
 from trainlab.sweep import rundir
 from trainlab.sweep.executors import Executor, OnResult, default_jobs
-from trainlab.sweep.run import execute_run, load_run_splits
+from trainlab.sweep.run import execute_run, for_run, load_run_splits, splits_key
 from trainlab.sweep.spec import Run
 
 INSTALL_HINT = "pip install 'trainlab[ray]'"
@@ -45,6 +46,7 @@ CRASH_ENV = "TRAINLAB_TEST_CRASH"
 # window of at least 2 tasks per cluster CPU instead of all at once.
 MIN_IN_FLIGHT = 256
 WAIT_S = 0.5  # longest delay between a task's end and its files being written
+CONNECT_TIMEOUT_S = 5.0  # a cluster's head node that does not answer by then is not there
 
 RunFiles = dict[str, bytes]  # path relative to the run directory -> content
 
@@ -102,7 +104,9 @@ class RayExecutor(Executor):
 
     def check(self, runs: list[Run]) -> None:
         """Refuse, before Ray starts, runs asking more CPUs, GPUs or memory than are here."""
-        if not self.address:
+        if self.address:
+            _check_reachable(self.address)
+        else:
             _check_fits(runs, {"CPU": self.num_cpus, "GPU": torch.cuda.device_count(),
                                "memory": _physical_memory()})  # fmt: skip
 
@@ -124,7 +128,8 @@ class RayExecutor(Executor):
                 while queue and len(pending) < window:
                     run = queue.popleft()
                     options = task_options(run.config.resources)
-                    pending[task.options(**options).remote(run, shared.get(run.config.data))] = run
+                    data = shared.get(splits_key(run.config.data))
+                    pending[task.options(**options).remote(run, data)] = run
                 # Every task that ends within WAIT_S, so one ray.wait serves many results.
                 refs = list(pending)
                 done, _ = ray.wait(refs, num_returns=len(refs), timeout=WAIT_S)
@@ -164,8 +169,8 @@ class RayExecutor(Executor):
         """One object-store reference per distinct dataset, read here once."""
         if not self.share_data:
             return {}
-        configs = dict.fromkeys(run.config.data for run in runs)  # distinct, in run order
-        return {config: self._ray.put(_to_arrays(load_run_splits(config))) for config in configs}
+        keys = dict.fromkeys(splits_key(run.config.data) for run in runs)  # distinct, in order
+        return {key: self._ray.put(_to_arrays(load_run_splits(key))) for key in keys}
 
     def _collect(self, ref: Any, run: Run, out: Path) -> dict[str, Any]:
         """Write a finished task's files into `out`; a failed record if its worker died."""
@@ -201,7 +206,7 @@ def _run_task(run: Run, shared: dict[str, Any] | None) -> tuple[dict[str, Any], 
     """Body of one Ray task: train `run` in a temporary directory, return meta and files."""
     _crash_once_if_asked(run.name)
     torch.set_num_threads(max(1, int(run.config.resources.cpus)))
-    splits = _from_arrays(shared) if shared is not None else None
+    splits = for_run(_from_arrays(shared), run.config.data) if shared is not None else None
     with tempfile.TemporaryDirectory(prefix="trainlab-ray-") as tmp:
         meta = execute_run(run, tmp, splits=splits)
         directory = rundir.run_dir(Path(tmp), run.name)
@@ -240,6 +245,20 @@ def _from_arrays(shared: dict[str, Any]) -> Splits:
             for name, value in shared.items()
         }
     return Splits(**fields)
+
+
+def _check_reachable(address: str) -> None:
+    """Fail in seconds on a HOST:PORT nothing answers at (Ray itself retries for minutes)."""
+    host, _, port = address.rpartition(":")
+    if address == "auto" or "://" in address or not host or not port.isdigit():
+        return  # found by Ray itself: a running local cluster, or a client URL
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        raise ConfigError(
+            f"--address {address}: no answer there ({exc}); give the head node's "
+            "HOST:PORT as `ray start --head` printed it (port 6379 by default)"
+        ) from exc
 
 
 def _physical_memory() -> float:

@@ -187,16 +187,21 @@ def load_run_splits(config: DataConfig) -> Splits:
 
     `train_size` keeps the first N training samples (the split already shuffled them).
     """
-    splits = _full_splits(_splits_key(config))
+    return for_run(_full_splits(splits_key(config)), config)
+
+
+def splits_key(config: DataConfig) -> DataConfig:
+    """What decides the loaded splits: `config` less `train_size` (sliced after) and
+    `augment` (per batch). Runs with equal keys share one copy of the data."""
+    return dataclasses.replace(config, train_size=0, augment=False)
+
+
+def for_run(splits: Splits, config: DataConfig) -> Splits:
+    """The splits of `splits_key(config)` cut to the run's `train_size` (a view, no copy)."""
     if not config.train_size:
         return splits
     n = config.train_size
     return dataclasses.replace(splits, train_x=splits.train_x[:n], train_y=splits.train_y[:n])
-
-
-def _splits_key(config: DataConfig) -> DataConfig:
-    """The cache key: `config` less `train_size` (sliced after) and `augment` (per batch)."""
-    return dataclasses.replace(config, train_size=0, augment=False)
 
 
 def _full_splits(config: DataConfig) -> Splits:
