@@ -13,15 +13,6 @@ from trainlab.data.synthetic import ensure_synthetic, write_synthetic
 from trainlab.errors import ConfigError
 
 
-@pytest.fixture(autouse=True)
-def isolated_env(monkeypatch, tmp_path):
-    """No test sees the real home cache or TRAINLAB_DATA."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.delenv("TRAINLAB_DATA", raising=False)
-
-
 def test_ensure_synthetic_ignores_data_elsewhere_on_the_search_chain(tmp_path, monkeypatch):
     real = write_synthetic("mnist", tmp_path / "real", n_train=30, n_test=5, seed=7)
     monkeypatch.setenv("TRAINLAB_DATA", str(real))
