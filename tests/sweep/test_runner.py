@@ -164,6 +164,31 @@ def test_killed_driver_resumes_without_redoing_finished_runs(tiny_spec, tmp_path
     assert all((run_dir(out, name) / "movie.gif").is_file() for name in after)
 
 
+def test_ctrl_c_exits_130_keeps_finished_runs_and_leaks_nothing(tiny_spec, tmp_path):
+    spec_path = tiny_spec(extra="[output]\nmovie = true")
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trainlab", "run", str(spec_path), "--out", str(out),
+         "--jobs", "2", "--no-progress"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as at a terminal
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not list(out.glob(f"runs/*/{META_FILE}")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the driver and its workers
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted; finished runs are kept" in err
+    assert "Traceback" not in err and "leaked" not in err
+    done_before = _meta_mtimes(out)
+    assert 1 <= len(done_before) < 4
+    result = _trainlab("run", str(spec_path), "--out", str(out), "--jobs", "2", "--no-progress")
+    assert result.returncode == 0, result.stderr
+    after = _meta_mtimes(out)
+    assert len(after) == 4 and all(after[name] == t for name, t in done_before.items())
+
+
 def test_parallel_jobs_give_the_same_results_as_one(tiny_spec, tmp_path):
     spec = load_spec(tiny_spec())
     serial = run_study(spec, tmp_path / "a", executor=LocalExecutor(1), progress=False)

@@ -13,12 +13,14 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
 import torch
+import tqdm
 
 from trainlab.errors import ConfigError
 from trainlab.sweep.run import execute_run
@@ -131,6 +133,9 @@ def _init_worker(threads: int) -> None:
     linger (blocked on their task pipe, holding their memory) until killed by hand.
     """
     _set_threads(threads)
+    # Workers draw no bars; a thread lock keeps tqdm from making a multiprocessing
+    # semaphore, which a worker terminated on Ctrl-C would leak (and Python warn about).
+    tqdm.tqdm.set_lock(threading.RLock())
     if sys.platform.startswith("linux"):
         pr_set_pdeathsig = 1  # <linux/prctl.h>
         with contextlib.suppress(OSError):
