@@ -243,6 +243,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "jobs", None) is not None and args.jobs < 1:
         print(f"trainlab: error: --jobs {args.jobs}; expected >= 1", file=sys.stderr)
         return EXIT_USER_ERROR
+    if getattr(args, "data_dir", None) and not Path(args.data_dir).is_dir():
+        print(f"trainlab: error: --data-dir {args.data_dir}: no such directory", file=sys.stderr)
+        return EXIT_USER_ERROR
     try:
         return args.func(args)
     except TrainlabError as exc:

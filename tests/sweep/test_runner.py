@@ -8,11 +8,14 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from trainlab.data import downloads
+from trainlab.errors import DataNotFoundError
 from trainlab.monitor import Record
 from trainlab.sweep.executors import LocalExecutor
 from trainlab.sweep.rundir import META_FILE, run_dir
@@ -226,6 +229,31 @@ def test_list_and_report_commands(tiny_spec, tmp_path):
     assert len(pd.read_csv(out / "results.csv")) == 4
     missing = _trainlab("report", str(tmp_path / "nope"))
     assert missing.returncode == 2 and "not a trainlab study directory" in missing.stderr
+
+
+def test_missing_dataset_is_one_error_before_anything_is_written(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no user cache
+    monkeypatch.delenv("TRAINLAB_DATA", raising=False)
+    fetched = []
+
+    def offline(url):
+        fetched.append(url)
+        raise urllib.error.URLError("offline")
+
+    monkeypatch.setattr(downloads, "urlopen_fetch", offline)
+    spec = tmp_path / "mnist.toml"
+    spec.write_text(f'name = "m"\n[data]\nname = "mnist"\nroot = "{tmp_path}"\n'
+                    '[grid]\n"optim.lr" = [0.1, 0.01, 0.001]\n')  # fmt: skip
+    out = tmp_path / "out"
+    with pytest.raises(DataNotFoundError, match="mnist \\(train split\\) not found"):
+        run_study(load_spec(spec), out, executor=LocalExecutor(1), progress=False)
+    assert not out.exists() and len(fetched) == 1  # one download attempt, not one per run
+
+
+def test_data_dir_that_does_not_exist_exits_2(tiny_spec, tmp_path):
+    result = _trainlab("run", str(tiny_spec()), "--data-dir", str(tmp_path / "nope"))
+    assert result.returncode == 2 and "--data-dir" in result.stderr
+    assert "no such directory" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_study_directory_of_another_study_is_refused(tiny_spec, tmp_path):

@@ -1,6 +1,6 @@
 """Datasets as tensors, train/val/test splits, batched transforms and a tensor loader."""
 
-from trainlab.data.datasets import Dataset, load_dataset
+from trainlab.data.datasets import Dataset, ensure_dataset, load_dataset
 from trainlab.data.downloads import download, download_file
 from trainlab.data.loader import TensorLoader
 from trainlab.data.split import Splits, load_splits, train_val_split
@@ -22,6 +22,7 @@ __all__ = [
     "augment_crop_flip",
     "download",
     "download_file",
+    "ensure_dataset",
     "flatten",
     "load_dataset",
     "load_splits",

@@ -80,7 +80,8 @@ def _not_found(
     return DataNotFoundError(
         f"{name} ({split} split) not found. Looked in:\n{looked}\n{reason}\n"
         f"To provide the files offline, put {files} in a folder '{folder}' under a data "
-        f"root and pass root=<data root>, or set {ENV_VAR}=<data root>, or copy the "
+        f"root and pass root=<data root> (`--data-dir`, or `data.root` in a study spec), or "
+        f"set {ENV_VAR}=<data root>, or copy the "
         f"folder into {cache_dir()}. Official files: {', '.join(sources.download_urls(name))}"
     )
 
@@ -104,6 +105,36 @@ def load_dataset(
             every folder searched and how to provide the files.
         DataError: a file was found but is malformed.
     """
+    found = find_files(name, split, root=root, download=download, fetch=fetch)
+    images, labels, classes = _read(found, name)
+    return Dataset(images=images, labels=labels, classes=classes, name=name, split=split)
+
+
+def ensure_dataset(
+    name: str,
+    *,
+    root: str | os.PathLike | None = None,
+    download: bool = True,
+    fetch: Fetcher | None = None,
+) -> None:
+    """Make sure both splits of `name` are on disk (downloading once if absent), reading none.
+
+    For drivers that start many runs: a missing dataset is one clear error up front, not
+    one failed download per run. Raises as `load_dataset`.
+    """
+    for split in ("train", "test"):
+        find_files(name, split, root=root, download=download, fetch=fetch)
+
+
+def find_files(
+    name: str,
+    split: str,
+    *,
+    root: str | os.PathLike | None = None,
+    download: bool = True,
+    fetch: Fetcher | None = None,
+) -> Found:
+    """The files of one split: found on the search path, else downloaded into the cache."""
     _check_name_split(name, split)
     found = locate(name, split, root)
     if found is None and not download:
@@ -116,5 +147,4 @@ def load_dataset(
         found = locate(name, split, root)
         if found is None:  # the download wrote somewhere that is not searched
             raise _not_found(name, split, root, "Downloaded files were not found afterwards.")
-    images, labels, classes = _read(found, name)
-    return Dataset(images=images, labels=labels, classes=classes, name=name, split=split)
+    return found

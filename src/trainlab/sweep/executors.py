@@ -23,7 +23,7 @@ import torch
 import tqdm
 
 from trainlab.errors import ConfigError
-from trainlab.sweep.run import execute_run
+from trainlab.sweep.run import ensure_run_data, execute_run
 from trainlab.sweep.spec import Run
 
 OnResult = Callable[[Run, dict[str, Any]], None]
@@ -33,7 +33,11 @@ class Executor:
     """Base class: run every run of `runs` into `out`, reporting each result as it ends."""
 
     def check(self, runs: list[Run]) -> None:
-        """Raise ConfigError for runs this executor can never start; called before any write."""
+        """Raise a TrainlabError for runs that cannot start; called before anything is written.
+
+        By default: each dataset the runs read must be on this machine (or downloadable).
+        """
+        ensure_run_data(run.config.data for run in runs)
 
     def execute(self, runs: list[Run], out: Path, on_result: OnResult) -> None:
         """Run all `runs`; call `on_result(run, meta)` as each finishes."""

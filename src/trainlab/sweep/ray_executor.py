@@ -103,7 +103,10 @@ class RayExecutor(Executor):
         self.share_data = share_data
 
     def check(self, runs: list[Run]) -> None:
-        """Refuse, before Ray starts, runs asking more CPUs, GPUs or memory than are here."""
+        """Refuse, before Ray starts, runs asking more CPUs, GPUs or memory than are here,
+        and (when the driver shares the data) runs whose dataset is not on this machine."""
+        if self.share_data:
+            super().check(runs)
         if self.address:
             _check_reachable(self.address)
         else:

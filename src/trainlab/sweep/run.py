@@ -12,6 +12,7 @@ import dataclasses
 import shutil
 import time
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ import torch
 import trainlab
 from trainlab.atomic import atomic_open, atomic_write_text, save_figure
 from trainlab.config import DataConfig, RunConfig
-from trainlab.data import Splits, TensorLoader, augment_crop_flip, load_splits
+from trainlab.data import Splits, TensorLoader, augment_crop_flip, ensure_dataset, load_splits
 from trainlab.data.locate import cache_dir
 from trainlab.data.synthetic import ensure_synthetic
 from trainlab.monitor import Monitor, Record
@@ -180,6 +181,16 @@ def run_metrics(
         val = np.asarray(record.val_loss, dtype=np.float64)
         metrics["val_loss_auc"] = float(np.mean(val)) if np.isfinite(val).all() else float("nan")
     return metrics
+
+
+def ensure_run_data(configs: Iterable[DataConfig]) -> None:
+    """Check up front that each dataset the runs read is on disk, downloading it once.
+
+    Raises DataNotFoundError (one clear message) instead of every run failing alike.
+    Generated (synthetic) data is written when first loaded, so it is not checked.
+    """
+    for name, root in dict.fromkeys((c.name, c.root or None) for c in configs if not c.synthetic):
+        ensure_dataset(name, root=root)
 
 
 def load_run_splits(config: DataConfig) -> Splits:
