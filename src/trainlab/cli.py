@@ -150,11 +150,13 @@ def _html(out: Path) -> None:
 
 
 def _print_summary(table, out: Path) -> None:
-    counts = table["status"].value_counts().to_dict() if "status" in table else {}
-    print(", ".join(f"{n} {status}" for status, n in counts.items()))
-    if "final_val_acc" in table:
+    if table.empty:
+        print("no run finished (see the errors above); run the same command to retry")
+    else:
+        counts = table["status"].value_counts().to_dict()
+        print(", ".join(f"{n} {status}" for status, n in counts.items()))
         best = table.sort_values("final_val_loss").head(5)
-        cols = [c for c in ("run", "final_val_loss", "final_val_acc", "status") if c in best]
+        cols = ["run", "final_val_loss", "final_val_acc", "status"]
         print(best[cols].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     print(f"results: {out / 'results.csv'}\nfindings: {out / 'findings.md'}")
 

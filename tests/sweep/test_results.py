@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from trainlab.sweep.findings import write_findings
+from trainlab.sweep.report import write_report
 from trainlab.sweep.results import (
     collect_results,
     factor_effects,
@@ -93,3 +94,11 @@ def test_collect_results_reads_finished_runs_and_marks_unfinished(tmp_path):
     assert table.loc["lr=0.1", "final_val_loss"] == 0.5
     assert table.loc["lr=0.1", "lr"] == "0.1"
     assert table.loc["lr=0.2", "status"] == "unfinished"
+
+
+def test_study_without_any_run_directory_gets_an_empty_well_formed_report(tmp_path):
+    (tmp_path / "study.json").write_text(json.dumps({"name": "s", "axes": {"lr": ["0.1"]}}))
+    table = write_report(tmp_path)  # e.g. every worker died before writing a file
+    assert table.empty and list(table.columns[:2]) == ["run", "lr"] and "status" in table
+    assert pd.read_csv(tmp_path / "results.csv").columns[0] == "run"
+    assert "No finished run" in (tmp_path / "findings.md").read_text()

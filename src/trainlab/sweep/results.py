@@ -37,6 +37,9 @@ def collect_results(out: str | Path, axes: list[str] | None = None) -> pd.DataFr
         row.update({k: meta.get("metrics", {}).get(k, np.nan) for k in METRIC_COLUMNS})
         row.update(status=meta["status"], seconds=meta.get("seconds"), error=meta.get("error", ""))
         rows.append(row)
+    if not rows:  # e.g. every worker died before writing anything: an empty, well-formed table
+        columns = ["run", *(axes or []), *METRIC_COLUMNS, "status", "seconds", "error"]
+        return pd.DataFrame(columns=columns)
     table = pd.DataFrame(rows)
     if axes:
         front = ["run", *[a for a in axes if a in table.columns]]
