@@ -144,24 +144,30 @@ def test_output_path_that_is_a_file_is_one_line_and_exit_2(tiny_spec, tmp_path):
     assert "Traceback" not in result.stderr and taken.read_text() == "not a directory"
 
 
-def test_killed_driver_resumes_without_redoing_finished_runs(tiny_spec, tmp_path):
-    spec_path = tiny_spec(extra="[output]\nmovie = true")
-    out = tmp_path / "out"
+def _run_until_a_run_finishes(spec_path, out, jobs: str, **popen) -> subprocess.Popen:
+    """`trainlab run` in its own process group, returned once its first run has finished."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "trainlab", "run", str(spec_path), "--out", str(out),
-         "--jobs", "1", "--no-progress"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+         "--jobs", jobs, "--no-progress"],
+        stdout=subprocess.DEVNULL, start_new_session=True, **popen,
     )  # fmt: skip
     deadline = time.monotonic() + 120
     while not list(out.glob(f"runs/*/{META_FILE}")) and time.monotonic() < deadline:
         time.sleep(0.05)
+    return proc
+
+
+def test_killed_driver_resumes_without_redoing_finished_runs(tiny_spec, tmp_path):
+    spec_path = tiny_spec(extra="[output]\nmovie = true")
+    out = tmp_path / "out"
+    proc = _run_until_a_run_finishes(spec_path, out, "1", stderr=subprocess.DEVNULL)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    done_before = {p.parent.name: p.stat().st_mtime_ns for p in out.glob(f"runs/*/{META_FILE}")}
+    done_before = _meta_mtimes(out)
     assert 1 <= len(done_before) < 4
     result = _trainlab("run", str(spec_path), "--out", str(out), "--jobs", "1", "--no-progress")
     assert result.returncode == 0, result.stderr
-    after = {p.parent.name: p.stat().st_mtime_ns for p in out.glob(f"runs/*/{META_FILE}")}
+    after = _meta_mtimes(out)
     assert len(after) == 4
     assert all(after[name] == mtime for name, mtime in done_before.items())
     assert all((run_dir(out, name) / "movie.gif").is_file() for name in after)
@@ -170,15 +176,10 @@ def test_killed_driver_resumes_without_redoing_finished_runs(tiny_spec, tmp_path
 def test_ctrl_c_exits_130_keeps_finished_runs_and_leaks_nothing(tiny_spec, tmp_path):
     spec_path = tiny_spec(extra="[output]\nmovie = true")
     out = tmp_path / "out"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "trainlab", "run", str(spec_path), "--out", str(out),
-         "--jobs", "2", "--no-progress"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    proc = _run_until_a_run_finishes(
+        spec_path, out, "2", stderr=subprocess.PIPE, text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as at a terminal
     )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while not list(out.glob(f"runs/*/{META_FILE}")) and time.monotonic() < deadline:
-        time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the driver and its workers
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
