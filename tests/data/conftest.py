@@ -20,12 +20,8 @@ from trainlab.data.synthetic import cifar_binary_bytes, idx_bytes
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(monkeypatch, tmp_path):
+def isolated_env(monkeypatch, no_user_data):
     """No test sees the real home cache or TRAINLAB_DATA, and none reaches the network."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.delenv("TRAINLAB_DATA", raising=False)
     real_fetch = download_module.urlopen_fetch
 
     def local_only(url: str):
@@ -34,7 +30,7 @@ def isolated_env(monkeypatch, tmp_path):
         return real_fetch(url)
 
     monkeypatch.setattr(download_module, "urlopen_fetch", local_only)
-    return home
+    return no_user_data
 
 
 def md5(path: Path) -> str:

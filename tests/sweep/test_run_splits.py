@@ -16,12 +16,8 @@ from trainlab.sweep.run import load_run_splits
 
 
 @pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
+def isolated(monkeypatch, no_user_data):
     """A fresh splits cache, and no real home cache or TRAINLAB_DATA."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.delenv("TRAINLAB_DATA", raising=False)
     monkeypatch.setattr(run_module, "_SPLITS_CACHE", {})
 
 

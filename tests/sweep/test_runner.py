@@ -232,9 +232,9 @@ def test_list_and_report_commands(tiny_spec, tmp_path):
     assert missing.returncode == 2 and "not a trainlab study directory" in missing.stderr
 
 
-def test_missing_dataset_is_one_error_before_anything_is_written(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no user cache
-    monkeypatch.delenv("TRAINLAB_DATA", raising=False)
+def test_missing_dataset_is_one_error_before_anything_is_written(
+    tmp_path, monkeypatch, no_user_data
+):
     fetched = []
 
     def offline(url):
