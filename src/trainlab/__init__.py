@@ -1,22 +1,26 @@
 """trainlab: a PyTorch lab for watching small neural networks learn."""
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
-try:
-    __version__ = version("trainlab")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+unknown"
+from trainlab.version import __version__
 
-__all__ = ["__version__", "evaluate_run", "load_run"]
+__all__ = ["__version__", "evaluate_run", "load_ipython_extension", "load_run"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     """`trainlab.load_run` and `trainlab.evaluate_run`, imported on first use.
 
     Lazy so that `import trainlab` (and `trainlab --help`) stays light.
     """
     if name in ("load_run", "evaluate_run"):
-        from trainlab import runs
+        from trainlab.sweep import runs
 
         return getattr(runs, name)
     raise AttributeError(f"module 'trainlab' has no attribute {name!r}")
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext trainlab``: show Records and Histories as HTML in Jupyter."""
+    from trainlab.integrations.notebook import load_ipython_extension as load
+
+    load(ipython)

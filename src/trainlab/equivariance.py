@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 import torch
 from torch import nn
+
+from trainlab.models.modes import evaluating
 
 
 def shift(x: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
@@ -25,27 +26,6 @@ def shift(x: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
 def rotate(x: torch.Tensor, k: int = 1) -> torch.Tensor:
     """Rotate the last two (H, W) dims by ``k`` quarter turns counter-clockwise."""
     return torch.rot90(x, k, dims=(-2, -1))
-
-
-def conv_only_net(
-    in_channels: int = 1,
-    channels: tuple[int, ...] = (8, 8),
-    *,
-    kernel_size: int = 3,
-    padding_mode: str = "zeros",
-) -> nn.Sequential:
-    """A small stack of 'same'-padded Conv2d + ReLU layers (no pooling, no dense layer).
-
-    ``padding_mode="circular"`` makes it exactly equivariant to ``shift``; with zero
-    padding the borders differ.
-    """
-    layers: list[nn.Module] = []
-    widths = (in_channels, *channels)
-    for c_in, c_out in pairwise(widths):
-        pad = kernel_size // 2
-        layers.append(nn.Conv2d(c_in, c_out, kernel_size, padding=pad, padding_mode=padding_mode))
-        layers.append(nn.ReLU())
-    return nn.Sequential(*layers)
 
 
 @dataclass(frozen=True)
@@ -80,14 +60,13 @@ def check_equivariance(
     """Compare transform-then-model against model-then-transform on one (C, H, W) image.
 
     The model runs in eval mode under no_grad; its training mode is restored.
+    A conv-only network (`trainlab.models.conv_only_net`) keeps the image size, so the
+    output can be transformed like the input.
     """
     x = image.unsqueeze(0) if image.dim() == 3 else image  # (1, C, H, W)
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
+    with evaluating(model):
         out = model(x)
         out_of_transformed = model(transform(x))
-    model.train(was_training)
     transformed_out = transform(out)
     return EquivarianceCheck(
         image=x[0].cpu().numpy(),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from trainlab.config import RunConfig
 from trainlab.data.synthetic import write_synthetic
 from trainlab.sweep import rundir
+from trainlab.sweep.config import RunConfig
 from trainlab.sweep.run import execute_run
 from trainlab.sweep.spec import Run
 
@@ -16,7 +16,7 @@ def train_run(out, data_root, *, name: str = "tiny", mode: str = "summary"):
     config = RunConfig.from_dict(
         {
             "data": {"root": str(data_root), "val_size": 200},
-            "model": {"hidden": [16]},
+            "model": {"mlp": {"hidden": [16]}},
             "train": {"max_steps": 8, "test": True},
             "monitor": {"mode": mode, "val_size": 64},
             "output": {"dashboard": False},

@@ -1,4 +1,4 @@
-"""HTML views for Jupyter: what they show and that their images decode."""
+"""HTML views for notebooks (trainlab.viz.notebook) and their Jupyter registration."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import re
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from trainlab.integrations.notebook import history_html, record_html, results_html
+import trainlab
+from trainlab.integrations.notebook import FORMATTERS
 from trainlab.monitor import Record
-from trainlab.runs import load_run
+from trainlab.sweep import load_run
+from trainlab.viz.notebook import history_html, record_html, results_html
 
 
 def inline_images(html: str) -> dict[str, list[bytes]]:
@@ -69,4 +72,21 @@ def test_results_html_puts_the_best_run_first_in_bold():
     assert "_row0_col0" in css and "_row1_" not in css and "_row2_" not in css
     by_loss = results_html(table, metric="final_val_loss")
     assert by_loss.index(">a<") < by_loss.index(">b<")
-    assert "<table" in results_html(table)
+    unranked = results_html(table)  # no metric: the given order, missing values as "-"
+    assert unranked.index(">a<") < unranked.index(">b<") < unranked.index(">c<")
+    assert "<td>-</td>" in unranked
+
+
+def test_load_ext_trainlab_shows_records_and_histories_as_html(summary_run):
+    formatters = pytest.importorskip("IPython.core.formatters")
+    html = formatters.HTMLFormatter()
+
+    class Shell:  # what %load_ext hands the extension: a shell with its display formatters
+        display_formatter = type("Display", (), {"formatters": {"text/html": html}})()
+
+    trainlab.load_ipython_extension(Shell())
+    record = Record.load(summary_run)
+    assert "trainlab-record" in html(record)
+    assert "trainlab-history" in html(load_run(summary_run).history)
+    assert {module for module, _ in FORMATTERS} == {"trainlab.monitor.record",
+                                                    "trainlab.train.history"}  # fmt: skip

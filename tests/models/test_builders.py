@@ -1,4 +1,4 @@
-"""mlp(), cnn() and resnet_cifar(): layout, names, shapes, init schemes, parameter counts."""
+"""Model builders: layout, names, shapes, init schemes, parameter counts, configs."""
 
 import math
 from itertools import pairwise
@@ -9,7 +9,10 @@ from torch import nn
 
 from trainlab.errors import ConfigError
 from trainlab.models import (
-    NetworkConfiguration,
+    CNNConfig,
+    MLPConfig,
+    ModelConfig,
+    build_model,
     cnn,
     count_parameters,
     init_weights,
@@ -31,8 +34,16 @@ def test_mlp_layout_and_names_with_batchnorm_before_and_dropout():
     assert model(torch.randn(5, 1, 28, 28)).shape == (5, 10)
 
 
+def test_linear_before_batch_norm_has_no_bias_it_would_cancel():
+    before = mlp(8, [4, 4], 3, batch_norm="before")
+    assert before.hidden1.linear.bias is None and before.hidden2.linear.bias is None
+    after = mlp(8, [4], 3, batch_norm="after")
+    assert after.hidden1.linear.bias is not None
+    assert mlp(8, [4], 3).hidden1.linear.bias is not None
+
+
 def test_mlp_batchnorm_after_activation_and_softmax_output():
-    model = mlp(8, [4], 3, batch_norm="after", activation="tanh", softmax=True)
+    model = mlp(8, [4], 3, batch_norm="after", activation="tanh", output="softmax")
     assert [n for n, _ in model.hidden1.named_children()] == ["linear", "act", "bn"]
     assert isinstance(model.hidden1.act, nn.Tanh)
     probs = model.eval()(torch.randn(6, 8))
@@ -60,6 +71,11 @@ def test_mlp_any_depth_has_depth_plus_one_linear_layers(depth):
 def test_mlp_bad_values_raise_config_error_naming_argument(kwargs, match):
     with pytest.raises(ConfigError, match=match):
         mlp(4, [3], 2, **kwargs)
+
+
+def test_mlp_unknown_option_names_the_fields():
+    with pytest.raises(ConfigError, match="unknown option 'channels'; expected one of"):
+        mlp(4, [3], 2, channels=(8,))
 
 
 def test_mlp_bad_sizes_raise_config_error():
@@ -102,8 +118,7 @@ def test_default_init_leaves_torch_initialization_untouched():
 
 
 def _seed_cnn(kernel_size: int) -> nn.Module:
-    k = kernel_size
-    return cnn(NetworkConfiguration((16, 32, 45), (k, k, k), (1, 1, 1), (0, 0, 0), (256, 256)))
+    return cnn(1, 10, channels=(16, 32, 45), kernel_sizes=(kernel_size,), paddings=(0,))
 
 
 def test_cnn_layout_pools_all_but_last_conv_then_adaptive_pool():
@@ -118,20 +133,41 @@ def test_cnn_layout_pools_all_but_last_conv_then_adaptive_pool():
 
 
 def test_cnn_parameter_count_formula_and_softmax_option():
-    config = NetworkConfiguration((4,), (5,), (2,), (1,), (8,), in_channels=3, n_classes=7)
+    model = cnn(3, 7, channels=(4,), kernel_sizes=(5,), strides=(2,), paddings=(1,),
+                dense_hiddens=(8,))  # fmt: skip
     expected = (3 * 4 * 25 + 4) + (4 * 16 * 8 + 8) + (8 * 7 + 7)
-    assert count_parameters(cnn(config)) == expected
-    probs = cnn(NetworkConfiguration((4,), (3,), (1,), (0,), (), softmax=True))(
-        torch.randn(3, 1, 12, 12)
-    )
+    assert count_parameters(model) == expected
+    probs = cnn(1, 10, channels=(4,), dense_hiddens=(), output="softmax")(torch.randn(3, 1, 12, 12))
     torch.testing.assert_close(probs.sum(dim=1), torch.ones(3))
 
 
-def test_network_configuration_rejects_mismatched_tuples():
-    with pytest.raises(ConfigError, match="differ in length"):
-        NetworkConfiguration((16, 32), (3,), (1, 1), (0, 0))
-    with pytest.raises(ConfigError, match="strides"):
-        NetworkConfiguration((16,), (3,), (0,), (0,))
+def test_cnn_config_rejects_per_layer_tuples_of_the_wrong_length():
+    with pytest.raises(ConfigError, match=r"strides = \[1, 1, 1\]; expected 1 value or one per"):
+        CNNConfig(channels=(16, 32), strides=(1, 1, 1))
+    with pytest.raises(ConfigError, match="strides = \\(0,\\); expected a list of integers >= 1"):
+        CNNConfig(channels=(16,), strides=(0,))
+    with pytest.raises(ConfigError, match="at least one conv layer"):
+        CNNConfig(channels=())
+
+
+def test_cnn_defaults_are_one_set_the_course_cnn_zero_padding_two_dense_256():
+    config = CNNConfig()
+    assert config.paddings == (0,) and config.dense_hiddens == (256, 256)
+    assert config.per_layer("kernel_sizes") == (3, 3)
+    model = cnn()
+    assert model.conv1.conv.padding == (0, 0) and model.hidden2.linear.out_features == 256
+
+
+def test_build_model_hands_each_kind_its_own_config_and_output_head():
+    config = ModelConfig(kind="cnn", mlp=MLPConfig(hidden=(999,)), cnn=CNNConfig(channels=(4,)))
+    model = build_model(config, in_shape=(1, 28, 28), n_classes=10, output="log_softmax")
+    assert model.conv1.conv.out_channels == 4
+    out = model(torch.randn(2, 1, 28, 28))
+    torch.testing.assert_close(out.exp().sum(dim=1), torch.ones(2))
+    mlp_model = build_model(ModelConfig(), in_shape=(1, 28, 28), n_classes=10)
+    assert mlp_model.hidden1.linear.in_features == 784
+    with pytest.raises(ConfigError, match="kind = 'rnn'; expected one of mlp, cnn, resnet"):
+        ModelConfig(kind="rnn")
 
 
 def test_match_parameter_count_finds_kernel_size_and_depth():

@@ -20,7 +20,7 @@ def tiny_spec(tmp_path, data_root):
     """Write a 4-run spec (lr x dropout) of an 8-step MLP; returns its path."""
 
     def write(extra: str = "", grid: str | None = None):
-        grid = grid or '"optim.lr" = [0.01, 0.001]\n"model.dropout" = [0.0, 0.5]'
+        grid = grid or '"optim.lr" = [0.01, 0.001]\n"model.mlp.dropout" = [0.0, 0.5]'
         path = tmp_path / "tiny.toml"
         path.write_text(
             f"""
@@ -29,7 +29,7 @@ name = "tiny"
 name = "fashion-mnist"
 root = "{data_root}"
 val_size = 200
-[model]
+[model.mlp]
 hidden = [16]
 [train]
 max_steps = 8

@@ -1,4 +1,4 @@
-"""Factor effects, interactions, sign reversals and findings on tables with known structure."""
+"""Results tables, the study analysis and the findings, on tables with known structure."""
 
 import itertools
 import json
@@ -7,98 +7,158 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from trainlab.sweep.analysis import analyze
 from trainlab.sweep.findings import write_findings
+from trainlab.sweep.questions import ReportConfig
 from trainlab.sweep.report import write_report
-from trainlab.sweep.results import (
-    collect_results,
-    factor_effects,
-    interactions,
-    sign_reversals,
-)
+from trainlab.sweep.results import collect_results, configurations, grid_tables, rank
 from trainlab.sweep.rundir import META_FILE, run_dir
 
 
-def _table(with_interaction: bool) -> pd.DataFrame:
-    """a adds 0/1, b adds 0/2, c adds nothing; optionally a=1 with b=1 subtracts 4."""
+def _runs(*, seeds=(0, 1, 2), noise=0.01, interaction=False, seed=0) -> pd.DataFrame:
+    """a adds 0/1, b adds 0/2, c adds nothing; a=1 with b=1 subtracts 4 with `interaction`.
+
+    Each point runs once per seed with Gaussian seed noise of sd `noise`.
+    """
+    rng = np.random.default_rng(seed)
     rows = []
-    for a, b, c in itertools.product([0, 1], [0, 1], ["x", "y"]):
-        loss = 1.0 + a + 2 * b - (4 if with_interaction and a and b else 0)
-        rows.append(
-            {"run": f"a={a}_b={b}_c={c}", "a": a, "b": b, "c": c, "final_val_loss": loss,
-             "val_loss_auc": loss + 0.5, "final_val_acc": 0.5, "status": "completed"}
-        )  # fmt: skip
+    for a, b, c in itertools.product(["0", "1"], ["0", "1"], ["x", "y"]):
+        base = 1.0 + int(a) + 2 * int(b) - (4 if interaction and a == b == "1" else 0)
+        point = f"a={a}_b={b}_c={c}"
+        for s in seeds:
+            loss = base + noise * rng.standard_normal()
+            rows.append(
+                {"run": f"{point}_seed={s}", "point": point, "seed": s, "a": a, "b": b, "c": c,
+                 "val_loss": loss, "val_acc": 0.5, "status": "completed", "grids": "0"}
+            )  # fmt: skip
     return pd.DataFrame(rows)
 
 
-def test_factor_effects_are_level_means_over_other_axes():
-    effects = factor_effects(_table(False), ["a", "b", "c"], "final_val_loss")
-    by = {(e.axis, e.level): e for e in effects.itertuples()}
-    assert by[("a", 0)].mean == pytest.approx(2.0) and by[("a", 1)].mean == pytest.approx(3.0)
-    assert by[("b", 1)].effect == pytest.approx(1.0)
-    assert by[("c", "x")].effect == pytest.approx(0.0)
-    assert by[("a", 0)].n == 4
+def _index(axes=("a", "b", "c"), seeds=(0, 1, 2), grids=None, questions=()):
+    return {"name": "toy", "axes": {a: [] for a in axes}, "seeds": list(seeds),
+            "grids": grids or [list(axes)], "report": {"rank_by": "val_loss"},
+            "questions": list(questions)}  # fmt: skip
 
 
-def test_additive_table_has_no_interaction_and_no_reversal():
-    table = _table(False)
-    assert interactions(table, ["a", "b", "c"], "final_val_loss")["strength"].max() < 1e-12
-    assert sign_reversals(table, ["a", "b", "c"], "final_val_loss").empty
+def test_axis_that_does_nothing_is_within_noise_and_real_effects_matter():
+    analysis = analyze(_runs(), _index())
+    verdicts = analysis.grids[0].verdicts
+    assert verdicts["a"] == verdicts["b"] == "matters"
+    assert verdicts["c"] == "within noise"
+    effects = analysis.grids[0].effects.set_index(["axis", "level"])
+    assert effects.loc[("b", "1"), "effect"] == pytest.approx(1.0, abs=0.02)
+    text = write_findings(analysis)
+    assert "**c**: not distinguishable from seed noise." in text
+    assert "b=1 raises it by" in text
 
 
-def test_interaction_and_sign_reversal_are_found():
-    table = _table(True)
-    top = interactions(table, ["a", "b", "c"], "final_val_loss").iloc[0]
-    assert {top.axis_a, top.axis_b} == {"a", "b"}
-    assert top.strength == pytest.approx(1.0)
-    reversal = sign_reversals(table, ["a", "b", "c"], "final_val_loss").iloc[0]
-    # Cells a0b0=1, a1b0=2, a0b1=3, a1b1=0: a=1 lowers the loss on average (-0.5)
-    # but raises it within b=0 (+0.5), and symmetrically for b; all flips have size 0.5.
-    assert abs(reversal.effect) == pytest.approx(0.5)
-    assert np.sign(reversal.effect) != np.sign(reversal.main_effect)
-    assert {reversal.axis, reversal.within_axis} == {"a", "b"}
+def test_best_configuration_comes_with_those_seed_noise_cannot_separate():
+    runs = _runs(noise=0.2)
+    analysis = analyze(runs, _index())
+    best = analysis.best
+    assert best.point in ("a=0_b=0_c=x", "a=0_b=0_c=y")
+    assert set(best.members) == {"a=0_b=0_c=x", "a=0_b=0_c=y"}  # c does nothing
+    text = write_findings(analysis)
+    assert f"**{best.point}**: val_loss = " in text
+    assert "Not distinguishable from it by seed noise (1)" in text
 
 
-def test_failed_and_diverged_runs_are_left_out_of_effects():
-    table = _table(False)
+def test_one_replicate_says_nothing_separates_from_noise_and_how_many_seeds_would():
+    analysis = analyze(_runs(seeds=(0,), noise=0.05), _index(seeds=(0,)))
+    assert not analysis.replicated and analysis.repeats_to_separate >= 2
+    text = write_findings(analysis)
+    assert "nothing can be separated from seed noise" in text
+    assert f"`repeats = {analysis.repeats_to_separate}`" in text
+    assert "unknown: one seed per configuration" in text
+
+
+def test_sign_reversal_beyond_noise_is_the_surprise():
+    analysis = analyze(_runs(interaction=True), _index())
+    assert analysis.surprise["kind"] == "reversal"
+    assert {analysis.surprise["axis"], analysis.surprise["within_axis"]} == {"a", "b"}
+    assert "a sign reversal beyond the seed noise" in write_findings(analysis)
+
+
+def test_no_surprise_is_said_when_nothing_clears_the_noise():
+    analysis = analyze(_runs(), _index())
+    assert analysis.surprise is None
+    assert "Nothing surprising was found" in write_findings(analysis)
+
+
+def test_findings_of_a_study_made_of_several_grids_do_not_crash():
+    # Regression: the top runs of a study of several [[grid]] tables all lacked some axis.
+    first = _runs(seeds=(0, 1)).query("c == 'x'").drop(columns="c")
+    second = pd.DataFrame(
+        [{"run": f"d={d}_seed={s}", "point": f"d={d}", "seed": s, "d": d, "val_loss": 5.0 + s,
+          "val_acc": 0.5, "status": "completed", "grids": "1"}
+         for d in ("p", "q") for s in (0, 1)]
+    )  # fmt: skip
+    table = pd.concat([first, second], ignore_index=True)
+    analysis = analyze(table, _index(axes=("a", "b", "d"), seeds=(0, 1),
+                                     grids=[["a", "b"], ["d"]]))  # fmt: skip
+    assert [g.axes for g in analysis.grids] == [["a", "b"], ["d"]]
+    assert analysis.grids[1].verdicts["d"] == "within noise"
+    text = write_findings(analysis)
+    assert "### Sub-grid 2: d" in text
+
+
+def test_a_point_two_sub_grids_share_is_in_both():
+    table = pd.DataFrame({"run": ["x", "y", "z"], "grids": ["0 1", "0", "1"]})
+    (axes0, rows0), (axes1, rows1) = grid_tables(table, [["a"], ["b"]])
+    assert rows0["run"].tolist() == ["x", "y"] and rows1["run"].tolist() == ["x", "z"]
+
+
+def test_ranking_rule_orders_the_table_best_first_and_unfinished_last():
+    table = _runs(seeds=(0,))
     table.loc[0, "status"] = "diverged"
-    table.loc[0, "final_val_loss"] = np.nan
-    effects = factor_effects(table, ["a"], "final_val_loss")
-    assert effects.set_index("level").loc[0, "n"] == 3
+    ranked = rank(table, ReportConfig("val_loss"))
+    assert ranked["run"].iloc[-1] == table["run"].iloc[0]
+    assert ranked["val_loss"].iloc[:-1].is_monotonic_increasing
+    by_acc = rank(table.assign(val_acc=np.linspace(0, 1, len(table))), ReportConfig("val_acc"))
+    assert by_acc["val_acc"].iloc[0] == 1.0  # higher is better for accuracies
 
 
-def test_findings_name_the_best_run_and_the_rule():
-    table = _table(True)
-    text = write_findings(table, ["a", "b", "c"], title="toy")
-    best = table.sort_values("val_loss_auc").iloc[0]["run"]
-    assert f"**{best}**" in text
-    assert "sign within one level of another axis is opposite" in text
-    assert "| a | 0 |" in text
+def test_configurations_have_mean_sd_interval_and_n_per_metric():
+    table = _runs()
+    configs = configurations(table, ["a", "b", "c"]).set_index("point")
+    runs = table[table["point"] == "a=1_b=0_c=y"]["val_loss"]
+    row = configs.loc["a=1_b=0_c=y"]
+    assert row["val_loss_mean"] == pytest.approx(runs.mean())
+    assert row["val_loss_sd"] == pytest.approx(runs.std(ddof=1))
+    assert row["val_loss_n"] == 3 and row["val_loss_ci_low"] < runs.mean() < row["val_loss_ci_high"]
 
 
-def test_findings_list_runs_that_did_not_finish():
-    table = _table(False)
+def test_failed_runs_are_listed_and_left_out():
+    table = _runs()
     table.loc[3, ["status", "error"]] = ["failed", "boom"]
-    assert "boom" in write_findings(table, ["a", "b", "c"], title="toy")
+    table.loc[3, "val_loss"] = np.nan
+    analysis = analyze(table, _index())
+    assert analysis.best.table["n"].sum() == len(table) - 1
+    assert "boom" in write_findings(analysis)
 
 
 def test_collect_results_reads_finished_runs_and_marks_unfinished(tmp_path):
-    done = run_dir(tmp_path, "lr=0.1")
+    done = run_dir(tmp_path, "lr=0.1_seed=3")
     done.mkdir(parents=True)
-    meta = {"name": "lr=0.1", "status": "completed", "varied": {"lr": "0.1"},
-            "metrics": {"final_val_loss": 0.5}, "seconds": 1.5}  # fmt: skip
+    reason = "training loss became nan at step 7 (epoch 1)"
+    meta = {"name": "lr=0.1_seed=3", "point": "lr=0.1", "seed": 3, "status": "diverged",
+            "varied": {"lr": "0.1"}, "metrics": {"val_loss": 0.5}, "seconds": 1.5,
+            "stop_reason": reason, "stop_step": 7}  # fmt: skip
     (done / META_FILE).write_text(json.dumps(meta))
     run_dir(tmp_path, "lr=0.2").mkdir(parents=True)
     (tmp_path / "runs" / "notes.txt").write_text("a stray file is not a run")
     table = collect_results(tmp_path, ["lr"]).set_index("run")
     assert len(table) == 2
-    assert table.loc["lr=0.1", "final_val_loss"] == 0.5
-    assert table.loc["lr=0.1", "lr"] == "0.1"
+    row = table.loc["lr=0.1_seed=3"]
+    assert row["val_loss"] == 0.5 and row["lr"] == "0.1" and row["point"] == "lr=0.1"
+    assert row["seed"] == 3 and row["stop_step"] == 7 and "step 7" in row["stop_reason"]
     assert table.loc["lr=0.2", "status"] == "unfinished"
 
 
 def test_study_without_any_run_directory_gets_an_empty_well_formed_report(tmp_path):
     (tmp_path / "study.json").write_text(json.dumps({"name": "s", "axes": {"lr": ["0.1"]}}))
-    table = write_report(tmp_path)  # e.g. every worker died before writing a file
-    assert table.empty and list(table.columns[:2]) == ["run", "lr"] and "status" in table
+    analysis = write_report(tmp_path)  # e.g. every worker died before writing a file
+    table = analysis.table
+    assert table.empty and list(table.columns[:4]) == ["run", "point", "seed", "lr"]
     assert pd.read_csv(tmp_path / "results.csv").columns[0] == "run"
-    assert "No finished run" in (tmp_path / "findings.md").read_text()
+    assert "No run finished" in (tmp_path / "findings.md").read_text()

@@ -8,8 +8,8 @@ import dataclasses
 import pytest
 import torch
 
-from trainlab.config import DataConfig
 from trainlab.data import load_splits
+from trainlab.data.config import DataConfig
 from trainlab.data.synthetic import write_synthetic
 from trainlab.sweep import run as run_module
 from trainlab.sweep.run import load_run_splits

@@ -11,8 +11,18 @@ from torch import nn
 from trainlab.data import TensorLoader
 from trainlab.errors import ConfigError
 from trainlab.models import mlp
-from trainlab.train import Callback, evaluate, fit, resolve_loss, seed_everything
-from trainlab.train.fit import first_samples
+from trainlab.monitor import Monitor
+from trainlab.train import (
+    Callback,
+    LRSchedule,
+    MonitorLogger,
+    evaluate,
+    every,
+    first_samples,
+    fit,
+    resolve_loss,
+    seed_everything,
+)
 from trainlab.train.history import BATCH_COLUMNS, EPOCH_COLUMNS, History
 
 
@@ -36,11 +46,27 @@ def test_fit_learns_and_records_epoch_and_batch_frames(loaders):
     assert frame.val_acc.iloc[-1] > 0.9 and frame.val_loss.iloc[-1] < frame.val_loss.iloc[0]
     assert frame.lr.tolist() == [0.01] * 3
     assert frame.time.is_monotonic_increasing and (frame.time > 0).all()
-    # epoch train loss is the sample-weighted mean of its batch losses (all batches are 32)
+    # the running train loss is the sample-weighted mean of its batch losses (all of 32)
     for epoch, group in batches.groupby("epoch"):
-        assert frame.train_loss[epoch - 1] == pytest.approx(group.loss.mean(), rel=1e-6)
+        assert frame.train_loss_running[epoch - 1] == pytest.approx(group.loss.mean(), rel=1e-6)
         assert frame.grad_norm[epoch - 1] == pytest.approx(group.grad_norm.mean(), rel=1e-6)
     assert frame.val_loss.iloc[-1] == pytest.approx(evaluate(model, val)["loss"], rel=1e-6)
+    # train metrics are measured as validation ones: eval mode, after the epoch
+    assert frame.train_loss.iloc[-1] == pytest.approx(evaluate(model, train)["loss"], rel=1e-6)
+
+
+def test_train_metrics_use_a_fixed_train_subset_in_eval_mode(loaders):
+    train, val = loaders
+    model = _model(dropout=0.5)
+    history = fit(model, train, val, torch.optim.Adam(model.parameters(), lr=0.01), epochs=2,
+                  train_eval_size=100, progress=False)  # fmt: skip
+    subset = TensorLoader(train.x[:100], train.y[:100], 1024, shuffle=False)
+    scores = evaluate(model, subset)
+    last = history.epochs[-1]
+    assert last["train_loss"] == pytest.approx(scores["loss"], rel=1e-6)
+    assert last["train_acc"] == pytest.approx(scores["acc"])
+    # dropout is off in eval mode: the scored loss differs from the running mean
+    assert last["train_loss"] != pytest.approx(last["train_loss_running"], rel=1e-3)
 
 
 def test_fit_matches_a_hand_written_loop_step_for_step(loaders):
@@ -85,7 +111,8 @@ def test_validation_runs_in_eval_mode_without_grad_and_restores_mode(loaders):
     model.eval()  # the caller's mode must come back after fit
     fit(model, train, val, torch.optim.SGD(model.parameters(), lr=0.1), epochs=1, progress=False)
     assert spy.calls[:10] == [(True, True)] * 10  # 320 / 32 training batches
-    assert spy.calls[10:] == [(False, False)] * 3  # 160 / 64 validation batches
+    # then the fixed train subset (320 samples, one batch), then 160 / 64 validation batches
+    assert spy.calls[10:] == [(False, False)] * 4
     assert not model.training
 
 
@@ -122,12 +149,15 @@ def _nan_after(n_calls):
 def test_non_finite_loss_stops_cleanly_with_status_diverged(loaders):
     train, val = loaders
     model = _model()
+    # calls per epoch: 10 training batches, 1 train subset batch, 3 validation batches
     history = fit(model, train, val, torch.optim.SGD(model.parameters(), lr=0.1), epochs=5,
-                  loss=_nan_after(13), progress=False)  # fmt: skip
+                  loss=_nan_after(14), progress=False)  # fmt: skip
     assert history.status == "diverged"
-    assert "epoch 2" in history.stop_reason
+    assert history.stop_reason == "training loss became nan at step 11 (epoch 2)"
+    assert history.stop_step == 11  # the first non-finite loss, found at the epoch's end
     assert len(history.epochs) == 2 and history.n_steps == 20
-    assert math.isnan(history.epochs[-1]["train_loss"])
+    assert math.isnan(history.epochs[-1]["train_loss_running"])
+    assert math.isnan(history.epochs[-1]["val_loss"])  # a diverged epoch is not scored
     assert history.best_epoch == 1
 
 
@@ -139,7 +169,20 @@ def test_huge_learning_rate_diverges_without_exception():
                   epochs=3, loss="mse", progress=False)  # fmt: skip
     assert history.status == "diverged"
     assert history.n_steps == 64  # caught at the first periodic check, inside epoch 1
+    assert history.stop_step < 64 and f"at step {history.stop_step} " in history.stop_reason
     assert len(history.epochs) == 1
+
+
+def test_non_finite_check_runs_on_its_schedule(loaders):
+    from trainlab.train import StopOnNonFinite
+
+    train, val = loaders
+    model = _model()
+    history = fit(model, train, val, torch.optim.SGD(model.parameters(), lr=0.1), epochs=5,
+                  loss=_nan_after(3), callbacks=[StopOnNonFinite(every(2))],
+                  progress=False)  # fmt: skip
+    assert history.status == "diverged" and history.stop_step == 4
+    assert history.n_steps == 4  # the every-2 check stopped it at step 4
 
 
 class _StopAtStep(Callback):
@@ -177,7 +220,8 @@ def test_multistep_scheduler_is_stepped_per_epoch(loaders):
     model = _model()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[2, 3], gamma=0.1)
-    history = fit(model, train, val, optimizer, epochs=4, scheduler=scheduler, progress=False)
+    history = fit(model, train, val, optimizer, epochs=4, callbacks=[LRSchedule(scheduler)],
+                  progress=False)  # fmt: skip
     assert history.metric("lr") == pytest.approx([0.1, 0.1, 0.01, 0.001])
 
 
@@ -186,7 +230,8 @@ def test_reduce_on_plateau_receives_validation_loss(loaders):
     model = _model()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.0)  # no learning: loss plateaus
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, patience=0)
-    history = fit(model, train, val, optimizer, epochs=3, scheduler=scheduler, progress=False)
+    history = fit(model, train, val, optimizer, epochs=3, callbacks=[LRSchedule(scheduler)],
+                  progress=False)  # fmt: skip
     assert scheduler.best == pytest.approx(history.epochs[0]["val_loss"])
 
 
@@ -223,7 +268,7 @@ def test_mse_on_class_labels_is_mse_against_one_hot_rows():
 
 def test_clipped_cross_entropy_trains_a_softmax_network(loaders):
     train, val = loaders
-    model = _model(softmax=True)
+    model = _model(output="softmax")
     history = fit(model, train, val, torch.optim.Adam(model.parameters(), lr=0.01), epochs=3,
                   loss="clipped_cross_entropy", progress=False)  # fmt: skip
     assert history.to_frame().val_acc.iloc[-1] > 0.9
@@ -263,17 +308,27 @@ def test_monitor_gets_optimizer_once_and_losses_every_batch(loaders):
     model = _model(dropout=0.5)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     monitor = _FakeMonitor(model)
-    history = fit(model, train, val, optimizer, epochs=2, monitor=monitor, monitor_val_size=50,
-                  progress=False)  # fmt: skip
+    logger = MonitorLogger(monitor, val_size=50)
+    history = fit(model, train, val, optimizer, epochs=2, callbacks=[logger], progress=False)
     assert monitor.watched == [optimizer]
     assert len(monitor.logged) == history.n_steps == 20
     train_losses = [float(t) for t, _ in monitor.logged]
     assert train_losses == history.batch_frame().loss.tolist()
-    # the val loss is the monitor's, on the whole fixed subset of the first 50 samples
+    # the val loss is the monitor's: it draws its fixed subset of 50 from all samples
     assert [float(v) for _, v in monitor.logged] == list(range(1, 21))
     x, y, loss_fn, size = monitor.scored[-1]
-    assert torch.equal(x, val.x[:50]) and torch.equal(y, val.y[:50])
+    assert torch.equal(x, val.x) and torch.equal(y, val.y)
     assert loss_fn is F.cross_entropy and size == 50
+
+
+def test_monitor_validation_loss_on_a_schedule_logs_nan_between(loaders):
+    train, val = loaders
+    model = _model()
+    monitor = _FakeMonitor(model)
+    fit(model, train, val, torch.optim.SGD(model.parameters(), lr=0.1), epochs=1,
+        callbacks=[MonitorLogger(monitor, schedule=every(4))], progress=False)  # fmt: skip
+    logged = [float(v) for _, v in monitor.logged]
+    assert [i + 1 for i, v in enumerate(logged) if not math.isnan(v)] == [4, 8]
 
 
 def test_monitor_without_validation_data_logs_nan(loaders):
@@ -281,24 +336,24 @@ def test_monitor_without_validation_data_logs_nan(loaders):
     model = _model()
     monitor = _FakeMonitor(model)
     fit(model, train, None, torch.optim.SGD(model.parameters(), lr=0.1), epochs=1,
-        monitor=monitor, progress=False)  # fmt: skip
+        callbacks=[MonitorLogger(monitor)], progress=False)  # fmt: skip
     assert not monitor.scored and all(math.isnan(v) for _, v in monitor.logged)
 
 
 def test_fit_with_the_real_monitor_records_every_step(loaders):
-    monitor_module = pytest.importorskip("trainlab.monitor")
     train, val = loaders
     model = _model()
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
-    with monitor_module.Monitor(model) as monitor:
-        history = fit(model, train, val, optimizer, epochs=2, monitor=monitor, progress=False)
+    with Monitor(model) as monitor:
+        history = fit(model, train, val, optimizer, epochs=2,
+                      callbacks=[MonitorLogger(monitor, val_size=512)], progress=False)  # fmt: skip
     record = monitor.to_record()
     assert record.n_steps == history.n_steps == 20
     assert record.train_loss.tolist() == pytest.approx(history.batch_frame().loss.tolist())
     assert not any(math.isnan(v) for v in record.val_loss.tolist())
     assert all(len(v) == 21 for v in record.weights.values())  # initial + one per step
     assert model.training  # each per-step validation pass restored training mode
-    # the last val loss is the eval-mode loss on all 160 (< monitor_val_size) samples
+    # the last val loss is the eval-mode loss on all 160 (< val_size) samples
     model.eval()
     with torch.no_grad():
         expected = F.cross_entropy(model(val.x), val.y)
@@ -324,7 +379,9 @@ def test_first_samples_is_the_fixed_validation_subset_for_fit_and_lightning(load
     x, y = first_samples(batches, 1000, cpu)  # fewer samples than asked: all of them
     assert torch.equal(y, val.y)
     assert first_samples(None, 50, cpu) is None and first_samples([], 50, cpu) is None
-    with pytest.raises(ConfigError, match="validation batches are Tensor"):
+    x, y = first_samples(batches, None, cpu)  # None: every sample
+    assert torch.equal(y, val.y)
+    with pytest.raises(ConfigError, match="batches are Tensor; expected"):
         first_samples([val.x[:4]], 50, cpu)
-    with pytest.raises(ConfigError, match="monitor_val_size\\) = 0"):
+    with pytest.raises(ConfigError, match="subset size = 0"):
         first_samples(val, 0, cpu)

@@ -3,11 +3,10 @@
 import pytest
 import torch
 
+from trainlab import data
 from trainlab.errors import DataNotFoundError
 from trainlab.models import mlp
 from trainlab.train import fit, seed_everything
-
-data = pytest.importorskip("trainlab.data")
 
 
 @pytest.fixture

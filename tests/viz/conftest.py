@@ -16,7 +16,8 @@ def summarize(x: np.ndarray) -> np.ndarray:
     row = {
         "min": x.min(), "whislo": box["whislo"], "q1": box["q1"], "median": box["med"],
         "q3": box["q3"], "whishi": box["whishi"], "max": x.max(), "mean": x.mean(),
-        "std": x.std(), "zero_frac": np.mean(x == 0),
+        "std": x.std(), "zero_frac": np.mean(x == 0), "mean_abs": np.abs(x).mean(),
+        "nonfinite_frac": np.mean(~np.isfinite(x)),
     }  # fmt: skip
     return np.array([row[s] for s in STATS], np.float32)
 

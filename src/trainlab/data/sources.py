@@ -10,6 +10,11 @@ from pathlib import Path
 
 DATASET_NAMES = ("mnist", "fashion-mnist", "cifar10")
 SPLITS = ("train", "test")
+IMAGE_SHAPES: dict[str, tuple[int, int, int]] = {  # (C, H, W) of one image
+    "mnist": (1, 28, 28),
+    "fashion-mnist": (1, 28, 28),
+    "cifar10": (3, 32, 32),
+}
 
 CLASSES: dict[str, tuple[str, ...]] = {
     "mnist": tuple(str(d) for d in range(10)),

@@ -9,6 +9,7 @@ import torch
 
 from trainlab.data import transforms
 from trainlab.data.datasets import Dataset, load_dataset
+from trainlab.data.sources import SPLITS
 from trainlab.data.transforms import Standardizer, to_float
 from trainlab.errors import ConfigError
 
@@ -47,7 +48,7 @@ def train_val_split(
             dataset, images=dataset.images[indices], labels=dataset.labels[indices], split=split
         )
 
-    return part(train_idx, "train"), part(val_idx, "val")
+    return part(train_idx, dataset.split), part(val_idx, "val")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ def load_splits(
     name: str,
     *,
     val_size: int | float = 0.1,
+    val_from: str = "train",
     seed: int = 0,
     standardize: str | None = None,
     flatten: bool = False,
@@ -79,15 +81,22 @@ def load_splits(
 
     Images are scaled to [0, 1]; with `standardize` ("feature" or "channel") they are
     standardized with statistics of the training part only; with `flatten` they
-    become (N, C*H*W). The validation part is drawn from the official training split
-    with `seed`; the official test split is kept apart.
+    become (N, C*H*W). The validation part is drawn at random with `seed` from the
+    official split `val_from`: "train" keeps the official test split apart; "test"
+    cuts it in two (validation and the rest as test), as some course exercises do.
     """
-    if standardize not in (None, "feature", "channel"):
-        raise ConfigError(f"standardize = {standardize!r}; expected None, 'feature' or 'channel'")
-    train, val = train_val_split(
-        load_dataset(name, "train", root=root, download=download), val_size, seed=seed
-    )
+    if standardize not in (None, *transforms.STANDARDIZE_PER):
+        raise ConfigError(
+            f"standardize = {standardize!r}; expected None or one of {transforms.STANDARDIZE_PER}"
+        )
+    if val_from not in SPLITS:
+        raise ConfigError(f"val_from = {val_from!r}; expected one of {SPLITS}")
+    train = load_dataset(name, "train", root=root, download=download)
     test = load_dataset(name, "test", root=root, download=download)
+    if val_from == "train":
+        train, val = train_val_split(train, val_size, seed=seed)
+    else:
+        test, val = train_val_split(test, val_size, seed=seed)
     xs = [to_float(d.images.to(device)) for d in (train, val, test)]
     standardizer = None
     if standardize is not None:

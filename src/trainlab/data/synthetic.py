@@ -16,9 +16,9 @@ import numpy as np
 from trainlab.atomic import atomic_write_bytes, atomic_write_text
 from trainlab.data import sources
 from trainlab.data.locate import locate_in
+from trainlab.data.sources import IMAGE_SHAPES
 from trainlab.errors import ConfigError
 
-SHAPES = {"mnist": (1, 28, 28), "fashion-mnist": (1, 28, 28), "cifar10": (3, 32, 32)}
 # Share of each pixel taken from its class template (the rest is uniform noise) is
 # TEMPLATE_SNR / sqrt(pixels): evidence adds up over pixels, so this keeps the task
 # equally hard at every image size. Measured: an MLP 256-128 with Adam reaches about
@@ -52,8 +52,8 @@ def cifar_binary_bytes(images: np.ndarray, labels: np.ndarray) -> bytes:
 
 def _check_name(name: str) -> None:
     """Reject dataset names that have no generated stand-in."""
-    if name not in SHAPES:
-        raise ConfigError(f"synthetic data: name = {name!r}; expected one of {tuple(SHAPES)}")
+    if name not in IMAGE_SHAPES:
+        raise ConfigError(f"synthetic data: name = {name!r}; expected one of {tuple(IMAGE_SHAPES)}")
 
 
 def _write_split(
@@ -91,7 +91,7 @@ def write_synthetic(
         )
     root = Path(root)
     folder = root / sources.FOLDERS[name][0]
-    shape = SHAPES[name]
+    shape = IMAGE_SHAPES[name]
     rng = np.random.default_rng(seed)
     templates = rng.uniform(0, 255, size=(10, *shape))  # one fixed image per class
     train = _samples(n_train, shape, templates, rng)  # drawn first, as ever: a seed keeps its data

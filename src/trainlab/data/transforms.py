@@ -13,6 +13,8 @@ import torch
 
 from trainlab.errors import ConfigError
 
+STANDARDIZE_PER: tuple[str, ...] = ("feature", "channel")  # what one mean/std is shared by
+
 
 def to_float(images: torch.Tensor) -> torch.Tensor:
     """uint8 images in [0, 255] -> float32 in [0, 1]."""
@@ -35,8 +37,8 @@ class Standardizer:
     """
 
     def __init__(self, per: str = "feature") -> None:
-        if per not in ("feature", "channel"):
-            raise ConfigError(f"Standardizer: per = {per!r}; expected 'feature' or 'channel'")
+        if per not in STANDARDIZE_PER:
+            raise ConfigError(f"Standardizer: per = {per!r}; expected one of {STANDARDIZE_PER}")
         self.per = per
         self.mean: torch.Tensor | None = None
         self.std: torch.Tensor | None = None

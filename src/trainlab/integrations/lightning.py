@@ -33,10 +33,10 @@ import torch.nn.functional as F
 
 from trainlab.atomic import save_figure
 from trainlab.errors import ConfigError, RecordError
-from trainlab.monitor import Monitor, Record
-from trainlab.monitor.monitor import MODES
+from trainlab.monitor import MODES, Monitor, Record
 from trainlab.monitor.record import KINDS
-from trainlab.train.fit import first_samples
+from trainlab.sweep import rundir
+from trainlab.train.monitoring import MonitorLogger
 
 OUT_SUBDIR = "monitor"  # default output: <trainer.default_root_dir>/monitor
 SUMMED_META = ("optimizer_steps", "forward_passes")  # counters that add up across a resume
@@ -99,7 +99,7 @@ class _MonitorHooks:
         self.monitor_options = monitor_options
         self.record: Record | None = None  # the complete Record, after fit
         self._monitor: Monitor | None = None
-        self._val: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._logger: MonitorLogger | None = None  # the same step logging as fit()'s
         self._logged_steps = 0
         self._resumed: Record | None = None  # recorded before the checkpoint resumed from
 
@@ -107,13 +107,13 @@ class _MonitorHooks:
 
     def on_train_start(self, trainer, pl_module) -> None:
         """Attach the Monitor, watch the first optimizer, take the validation subset."""
-        self._monitor = Monitor(
-            pl_module, optimizer=trainer.optimizers[0], mode=self.mode, **self.monitor_options
-        )
+        self._monitor = Monitor(pl_module, mode=self.mode, **self.monitor_options)
+        self._logger = MonitorLogger(self._monitor, val_size=self.val_size)
+        self._logger.begin(
+            trainer.optimizers[0], _first_loader(trainer.val_dataloaders), self.loss_fn,
+            pl_module.device,
+        )  # fmt: skip
         self._logged_steps = 0
-        self._val = first_samples(
-            _first_loader(trainer.val_dataloaders), self.val_size, pl_module.device
-        )
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         """Log the step's train and validation loss, once per optimizer step."""
@@ -124,11 +124,7 @@ class _MonitorHooks:
         if isinstance(outputs, dict):
             outputs = outputs.get("loss")
         train = outputs.detach() if isinstance(outputs, torch.Tensor) else math.nan
-        val = math.nan
-        if self._val is not None:
-            x, y = self._val
-            val = monitor.validation_loss(x, y, self.loss_fn, size=len(y))
-        monitor.log_losses(train, val)
+        self._logger.log(monitor.steps, train)
 
     def on_fit_end(self, trainer, pl_module) -> None:
         """Detach the Monitor and write the Record, dashboard and movie (rank 0 only)."""
@@ -169,9 +165,9 @@ class _MonitorHooks:
 
         self.record.save(out)
         if self.dashboard:
-            save_figure(dashboard(self.record), out / "dashboard.png")
+            save_figure(dashboard(self.record), out / rundir.DASHBOARD_FILE)
         if self.movie:
-            make_movie(self.record, out / "movie.gif", fps=self.fps, progress=False)
+            make_movie(self.record, out / rundir.movie_file("gif"), fps=self.fps, progress=False)
 
 
 @functools.cache

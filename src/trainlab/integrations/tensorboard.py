@@ -31,7 +31,8 @@ import pandas as pd
 
 from trainlab.errors import ConfigError
 from trainlab.monitor.record import KINDS, STAT_INDEX, Record
-from trainlab.runs import load_run
+from trainlab.sweep import rundir
+from trainlab.sweep.runs import load_run
 
 EPOCH_SCALARS = ("train_loss", "val_loss", "train_acc", "val_acc", "grad_norm", "lr")
 BATCH_SCALARS = {"loss": "train_loss", "grad_norm": "grad_norm"}  # batches.csv -> tag
@@ -66,7 +67,7 @@ def export_tensorboard(run_dir: str | Path, logdir: str | Path | None = None) ->
     """
     writer_class = _summary_writer()
     run = load_run(run_dir)
-    logdir = Path(logdir) if logdir is not None else run.directory / "tensorboard"
+    logdir = Path(logdir) if logdir is not None else run.directory / rundir.TENSORBOARD_DIR
     target = logdir / run.name
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))

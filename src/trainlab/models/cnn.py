@@ -1,6 +1,6 @@
-"""Convolutional classifiers described by one NetworkConfiguration.
+"""Convolutional classifiers described by one CNNConfig.
 
-Layout for ``n_channels=(16, 32)``, ``dense_hiddens=(256,)``::
+Layout for ``channels=(16, 32)``, ``dense_hiddens=(256,)``::
 
     conv1.conv, conv1.act, conv1.pool   Conv2d, activation, MaxPool2d(2)
     conv2.conv, conv2.act               last conv: no MaxPool2d(2), instead
@@ -8,10 +8,11 @@ Layout for ``n_channels=(16, 32)``, ``dense_hiddens=(256,)``::
     flatten                             (N, 32 * 16)
     hidden1.linear, hidden1.act         (N, 256)
     output                              (N, n_classes)
-    softmax                             (only with softmax=True)
+    softmax                             (only with output="softmax")
 
 The adaptive pool makes the dense part independent of the input size, so one
-configuration serves 28x28 and 32x32 images.
+configuration serves 28x28 and 32x32 images. The fields follow the course
+exercise's ``NetworkConfiguration`` (its ``n_channels`` is ``channels`` here).
 """
 
 from __future__ import annotations
@@ -19,60 +20,48 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
 from torch import nn
 
+from trainlab.config import check_fields, choice, from_options, ints
 from trainlab.errors import ConfigError
-from trainlab.models.init import check_init, init_weights, make_activation
+from trainlab.models.init import ACTIVATIONS, INITS, init_weights, make_activation
 from trainlab.models.mlp import hidden_layer
+from trainlab.models.outputs import output_head
 
 POOLED_SIZE = (4, 4)  # spatial size after the adaptive pool
+PER_LAYER = ("kernel_sizes", "strides", "paddings")  # one value, or one per conv layer
 
 
 @dataclass(frozen=True)
-class NetworkConfiguration:
-    """Architecture of a CNN: one entry per conv layer in the first four tuples.
+class CNNConfig:
+    """Architecture of a CNN: conv layers, then fully connected hidden layers."""
 
-    Attributes:
-        n_channels: output channels of each conv layer, e.g. (16, 32, 45).
-        kernel_sizes: square kernel size of each conv layer.
-        strides: stride of each conv layer.
-        paddings: zero padding of each conv layer.
-        dense_hiddens: widths of the fully connected hidden layers after the convs.
-        activation: activation after every conv and hidden dense layer.
-        in_channels: channels of the input image (1 grey, 3 RGB).
-        n_classes: size of the output layer.
-        softmax: end with softmax (probabilities) instead of logits.
-        init: weight initialization scheme name.
-    """
-
-    n_channels: tuple[int, ...] = (16, 32)
-    kernel_sizes: tuple[int, ...] = (3, 3)
-    strides: tuple[int, ...] = (1, 1)
-    paddings: tuple[int, ...] = (0, 0)
-    dense_hiddens: tuple[int, ...] = (256, 256)
-    activation: str = "relu"
-    in_channels: int = 1
-    n_classes: int = 10
-    softmax: bool = False
-    init: str = "default"
+    channels: tuple[int, ...] = ints((16, 32), lo=1)  # output channels of each conv layer
+    kernel_sizes: tuple[int, ...] = ints((3,), lo=1)  # square kernel side, per conv layer
+    strides: tuple[int, ...] = ints((1,), lo=1)
+    paddings: tuple[int, ...] = ints((0,), lo=0)  # zero padding, per conv layer
+    dense_hiddens: tuple[int, ...] = ints((256, 256), lo=1)  # widths after the convs
+    activation: str = choice(ACTIVATIONS, default="relu")
+    init: str = choice(INITS, default="default")
 
     def __post_init__(self) -> None:
-        conv_fields = ("n_channels", "kernel_sizes", "strides", "paddings")
-        lengths = {name: len(getattr(self, name)) for name in conv_fields}
-        if len(set(lengths.values())) != 1:
-            raise ConfigError(f"NetworkConfiguration conv tuples differ in length: {lengths}")
-        if lengths["n_channels"] == 0:
-            raise ConfigError("NetworkConfiguration.n_channels is empty; expected >= 1 conv layer")
-        for name in (*conv_fields, "dense_hiddens"):
-            minimum = 0 if name == "paddings" else 1
+        check_fields(self)
+        if not self.channels:
+            raise ConfigError("channels = []; expected at least one conv layer")
+        for name in PER_LAYER:
             values = getattr(self, name)
-            if any(not isinstance(v, int) or v < minimum for v in values):
+            if len(values) not in (1, len(self.channels)):
                 raise ConfigError(
-                    f"NetworkConfiguration.{name} = {values!r}; expected ints >= {minimum}"
+                    f"{name} = {list(values)}; expected 1 value or one per conv layer "
+                    f"({len(self.channels)}, as in channels)"
                 )
-        make_activation(self.activation)
-        check_init(self.init)
+
+    def per_layer(self, name: str) -> tuple[int, ...]:
+        """`name` (one of PER_LAYER) with one value per conv layer (a single value repeated)."""
+        values = getattr(self, name)
+        return values * len(self.channels) if len(values) == 1 else values
 
 
 def conv_layer(
@@ -95,30 +84,38 @@ def conv_layer(
     return nn.Sequential(OrderedDict(modules))
 
 
-def cnn(config: NetworkConfiguration) -> nn.Sequential:
-    """Build the CNN described by ``config`` (see the module docstring for the layout)."""
+def build_cnn(
+    config: CNNConfig, in_channels: int, n_classes: int, *, output: str = "logits"
+) -> nn.Sequential:
+    """The CNN `config` describes (see the module docstring for the layout)."""
     modules: list[tuple[str, nn.Module]] = []
-    channels = (config.in_channels, *config.n_channels)
-    n_conv = len(config.n_channels)
-    for i in range(n_conv):
+    channels = (in_channels, *config.channels)
+    n_conv = len(config.channels)
+    layers = zip(*(config.per_layer(name) for name in PER_LAYER), strict=True)
+    for i, (kernel_size, stride, padding) in enumerate(layers):
         layer = conv_layer(
-            channels[i],
-            channels[i + 1],
-            kernel_size=config.kernel_sizes[i],
-            stride=config.strides[i],
-            padding=config.paddings[i],
-            activation=config.activation,
-            pool=i < n_conv - 1,
-        )
+            channels[i], channels[i + 1], kernel_size=kernel_size, stride=stride,
+            padding=padding, activation=config.activation, pool=i < n_conv - 1,
+        )  # fmt: skip
         modules.append((f"conv{i + 1}", layer))
     modules.append(("pool", nn.AdaptiveMaxPool2d(POOLED_SIZE)))
     modules.append(("flatten", nn.Flatten()))
     widths = (channels[-1] * POOLED_SIZE[0] * POOLED_SIZE[1], *config.dense_hiddens)
     for i, (fan_in, fan_out) in enumerate(pairwise(widths), start=1):
         modules.append((f"hidden{i}", hidden_layer(fan_in, fan_out, activation=config.activation)))
-    modules.append(("output", nn.Linear(widths[-1], config.n_classes)))
-    if config.softmax:
-        modules.append(("softmax", nn.Softmax(dim=1)))
+    modules.append(("output", nn.Linear(widths[-1], n_classes)))
+    modules += output_head(output)
     model = nn.Sequential(OrderedDict(modules))
     init_weights(model, config.init)
     return model
+
+
+def cnn(
+    in_channels: int = 1, n_classes: int = 10, *, output: str = "logits", **options: Any
+) -> nn.Sequential:
+    """A CNN; a keyword front for `build_cnn` whose `options` are `CNNConfig`'s fields.
+
+    Example (the course exercise's CNN): ``cnn(1, 10, channels=(16, 32, 45),
+    kernel_sizes=(3,), dense_hiddens=(256, 256))``.
+    """
+    return build_cnn(from_options(CNNConfig, **options), in_channels, n_classes, output=output)

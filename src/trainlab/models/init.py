@@ -18,7 +18,7 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "gelu": nn.GELU,
 }
 
-INITS: tuple[str, ...] = ("default", "he", "kaiming", "he_uniform", "uniform", "xavier")
+INITS: tuple[str, ...] = ("default", "he", "he_uniform", "uniform", "xavier")
 
 
 def make_activation(name: str) -> nn.Module:
@@ -38,7 +38,7 @@ def check_init(name: str) -> None:
 def init_weights(module: nn.Module, scheme: str) -> None:
     """Re-initialize every ``nn.Linear`` and ``nn.Conv*d`` weight inside ``module`` in place.
 
-    Schemes: ``he``/``kaiming`` (Kaiming normal, fan_in, ReLU gain; bias 0),
+    Schemes: ``he`` (Kaiming normal, fan_in, ReLU gain; bias 0),
     ``he_uniform`` (Kaiming uniform; bias 0), ``uniform`` (weight and bias
     U(-1/sqrt(fan_in), 1/sqrt(fan_in))), ``xavier`` (Glorot uniform; bias 0),
     ``default`` (leave torch's initialization untouched). Norm layers are left as built
@@ -55,7 +55,7 @@ def init_weights(module: nn.Module, scheme: str) -> None:
 
 def _init_layer(layer: nn.Module, scheme: str) -> None:
     weight = layer.weight
-    if scheme in ("he", "kaiming"):
+    if scheme == "he":
         nn.init.kaiming_normal_(weight, mode="fan_in", nonlinearity="relu")
     elif scheme == "he_uniform":
         nn.init.kaiming_uniform_(weight, mode="fan_in", nonlinearity="relu")

@@ -9,13 +9,27 @@ adds no parameters. n=3, 5, 7, 9 give ResNet-20, 32, 44, 56 (0.27M, 0.46M, 0.66M
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from trainlab.config import check_fields, number
 from trainlab.errors import ConfigError
+from trainlab.models.outputs import output_head
 
 STAGE_CHANNELS = (16, 32, 64)
+
+
+@dataclass(frozen=True)
+class ResNetConfig:
+    """Depth of the CIFAR ResNet; its activation (ReLU) and init (Kaiming) are fixed."""
+
+    n: int = number(5, lo=1)  # blocks per stage: ResNet-(6n+2); 5 gives ResNet-32
+
+    def __post_init__(self) -> None:
+        check_fields(self)
 
 
 def conv3x3(in_channels: int, out_channels: int, stride: int = 1) -> nn.Conv2d:
@@ -69,7 +83,9 @@ class BasicBlock(nn.Module):
 class ResNetCifar(nn.Module):
     """Stem conv, three stages of ``n`` BasicBlocks, global average pool, linear classifier."""
 
-    def __init__(self, n: int, *, num_classes: int = 10, in_channels: int = 3) -> None:
+    def __init__(
+        self, n: int, *, num_classes: int = 10, in_channels: int = 3, output: str = "logits"
+    ) -> None:
         super().__init__()
         self.conv1 = conv3x3(in_channels, STAGE_CHANNELS[0])
         self.bn1 = nn.BatchNorm2d(STAGE_CHANNELS[0])
@@ -80,6 +96,9 @@ class ResNetCifar(nn.Module):
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.flatten = nn.Flatten()
         self.fc = nn.Linear(STAGE_CHANNELS[2], num_classes)
+        for name, head in output_head(output):  # softmax / log_softmax: after fc
+            self.add_module(name, head)
+        self.output = output
         self._init_weights()
 
     @staticmethod
@@ -109,15 +128,25 @@ class ResNetCifar(nn.Module):
         x = self.stage3(x)  # (N, 64, 8, 8)
         x = self.avgpool(x)  # (N, 64, 1, 1)
         x = self.flatten(x)  # (N, 64)
-        return self.fc(x)  # (N, num_classes)
+        x = self.fc(x)  # (N, num_classes)
+        if self.output != "logits":
+            x = getattr(self, self.output)(x)
+        return x
+
+
+def build_resnet(
+    config: ResNetConfig, in_channels: int, n_classes: int, *, output: str = "logits"
+) -> ResNetCifar:
+    """The ResNet-(6n+2) that `config` describes."""
+    if n_classes < 1:
+        raise ConfigError(f"num_classes = {n_classes!r}; expected a positive int")
+    return ResNetCifar(config.n, num_classes=n_classes, in_channels=in_channels, output=output)
 
 
 def _resnet_cifar(n: int, num_classes: int, in_channels: int) -> ResNetCifar:
-    if not isinstance(n, int) or n < 1:
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ConfigError(f"resnet_cifar n = {n!r}; expected a positive int (depth 6n+2)")
-    if num_classes < 1:
-        raise ConfigError(f"num_classes = {num_classes!r}; expected a positive int")
-    return ResNetCifar(n, num_classes=num_classes, in_channels=in_channels)
+    return build_resnet(ResNetConfig(n=n), in_channels, num_classes)
 
 
 def resnet_cifar(n: int, *, num_classes: int = 10, in_channels: int = 3) -> ResNetCifar:

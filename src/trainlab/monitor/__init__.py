@@ -1,6 +1,7 @@
 """Monitoring: hooks that summarise weights and activations per training step."""
 
-from trainlab.monitor.monitor import ACTIVATION_TYPES, WEIGHT_TYPES, Monitor
+from trainlab.monitor.config import MonitorConfig, build_monitor
+from trainlab.monitor.monitor import ACTIVATION_TYPES, MODES, WEIGHT_TYPES, Monitor
 from trainlab.monitor.record import STATS, Record
 from trainlab.monitor.summary import summarize
 
@@ -9,10 +10,13 @@ TorchMonitor = Monitor
 
 __all__ = [
     "ACTIVATION_TYPES",
+    "MODES",
     "STATS",
     "WEIGHT_TYPES",
     "Monitor",
+    "MonitorConfig",
     "Record",
     "TorchMonitor",
+    "build_monitor",
     "summarize",
 ]

@@ -2,15 +2,19 @@
 
 On disk a record is two or three files in one directory, each written atomically:
 
-- ``record.json``: format version, ``meta`` (mode, layer order and shapes, ...),
-  the statistic names and the list of arrays;
-- ``record.npz``: the per-step summaries, one float32 array per layer and kind,
-  keyed ``"<kind>/<layer name>"``, plus ``train_loss`` and ``val_loss``;
+- ``record.json``: format version, ``meta`` (mode, layer order and shapes, what
+  was captured, ...), the statistic, quantile and signal names, the list of arrays;
+- ``record.npz``: float32 arrays: the per-step summaries keyed ``"<kind>/<name>"``,
+  the per-step quantiles ``"quantiles/<kind>/<name>"``, the signals
+  ``"layer_signals/<layer>"`` and ``"activation_signals/<site>"``, plus
+  ``train_loss`` and ``val_loss``;
 - ``record_tensors.npz`` (modes ``full`` and ``sample`` only): the captured raw
   tensors, keyed ``"<kind>/<layer name>/<step>"``.
 
 Summaries have shape ``(steps, len(STATS))`` for activations and gradients and
-``(steps + 1, len(STATS))`` for weights (entry 0 is the initial weights).
+``(steps + 1, len(STATS))`` for weights (entry 0 is the initial weights); the
+quantiles of a tensor have the same rows with ``len(QUANTILE_LEVELS)`` columns.
+Signals have one row per step.
 """
 
 from __future__ import annotations
@@ -25,14 +29,38 @@ import numpy as np
 from trainlab.atomic import atomic_write_bytes, atomic_write_text
 from trainlab.errors import RecordError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
-# Box-plot statistics (whiskers by the 1.5 IQR rule), then moments and the
-# fraction of exact zeros (dead ReLU units).
+# Box-plot statistics (whiskers by the 1.5 IQR rule), then moments, the fraction of
+# exact zeros, the mean absolute value and the fraction of NaN or infinite elements.
+# A non-finite element is not a zero; it makes min/max/mean/std non-finite, which is
+# what happened, and nonfinite_frac says how much of the tensor it was.
 STATS: tuple[str, ...] = (
     "min", "whislo", "q1", "median", "q3", "whishi", "max", "mean", "std", "zero_frac",
+    "mean_abs", "nonfinite_frac",
 )  # fmt: skip
 STAT_INDEX: dict[str, int] = {name: i for i, name in enumerate(STATS)}
+
+# Quantiles kept per tensor and step, fine enough to draw its distribution (an
+# equal-mass histogram) in a movie frame: every 5 %, 0 and 1 being min and max.
+QUANTILE_LEVELS: tuple[float, ...] = tuple(i / 20 for i in range(21))
+
+# Per weight layer and step: the Euclidean norm of the weight's gradient (before the
+# step), of the weight (after it), of the step's change, and change / weight.
+LAYER_SIGNALS: tuple[str, ...] = ("grad_norm", "weight_norm", "update_norm", "update_ratio")
+# Per activation call site and step: the fraction of its units that were never
+# positive over the batch (dead, for ReLU-like activations), and the fraction of its
+# outputs within SATURATION_MARGIN of a bound of a bounded activation (tanh, sigmoid).
+ACTIVATION_SIGNALS: tuple[str, ...] = ("dead_frac", "saturated_frac")
+# An output is saturated within 2.5 % of its activation's output range from a bound:
+# there tanh' = 1 - y^2 (|y| >= 0.95) and sigmoid' = y (1 - y) (y >= 0.975 or <= 0.025)
+# are below 10 % of their peak, so the unit passes back less than a tenth of the
+# gradient it passes at its centre (the same cut for both: sigmoid is a scaled tanh).
+SATURATION_MARGIN = 0.025
+SIGNAL_INDEX: dict[str, int] = {
+    **{name: i for i, name in enumerate(LAYER_SIGNALS)},
+    **{name: i for i, name in enumerate(ACTIVATION_SIGNALS)},
+}
 
 KINDS: tuple[str, ...] = ("weights", "net_values", "outputs", "grads")
 
@@ -50,6 +78,9 @@ class Record:
         net_values: activation call site -> (steps, n_stats) summaries of its input.
         outputs: activation call site -> (steps, n_stats) summaries of its output.
         grads: layer name -> (steps, n_stats) summaries of weight gradients (optional).
+        quantiles: kind -> name -> (rows as for the kind, len(QUANTILE_LEVELS)).
+        layer_signals: layer name -> (steps, len(LAYER_SIGNALS)).
+        activation_signals: activation call site -> (steps, len(ACTIVATION_SIGNALS)).
         train_loss: (steps,) train loss per step; NaN where none was logged.
         val_loss: (steps,) validation loss per step; NaN where none was logged.
         tensors: raw captures for modes ``full``/``sample``:
@@ -61,6 +92,9 @@ class Record:
     net_values: dict[str, np.ndarray] = field(default_factory=dict)
     outputs: dict[str, np.ndarray] = field(default_factory=dict)
     grads: dict[str, np.ndarray] = field(default_factory=dict)
+    quantiles: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    layer_signals: dict[str, np.ndarray] = field(default_factory=dict)
+    activation_signals: dict[str, np.ndarray] = field(default_factory=dict)
     train_loss: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     val_loss: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     tensors: dict[str, dict[str, list[np.ndarray]]] = field(default_factory=dict)
@@ -75,16 +109,22 @@ class Record:
         """One statistic over steps, e.g. ``record.stat("weights", "fc1", "median")``."""
         return self._kind(kind)[name][:, STAT_INDEX[stat]]
 
+    def signal(self, signal: str, name: str) -> np.ndarray:
+        """One signal over steps: ``record.signal("update_ratio", "hidden1.linear")`` for a
+        layer (LAYER_SIGNALS), ``record.signal("dead_frac", "hidden1.act")`` for an
+        activation call site (ACTIVATION_SIGNALS)."""
+        if signal in LAYER_SIGNALS:
+            return self.layer_signals[name][:, LAYER_SIGNALS.index(signal)]
+        if signal in ACTIVATION_SIGNALS:
+            return self.activation_signals[name][:, ACTIVATION_SIGNALS.index(signal)]
+        raise ValueError(
+            f"unknown signal {signal!r}; expected one of {LAYER_SIGNALS + ACTIVATION_SIGNALS}"
+        )
+
     def _kind(self, kind: str) -> dict[str, np.ndarray]:
         if kind not in KINDS:
             raise ValueError(f"unknown record kind {kind!r}; expected one of {KINDS}")
         return getattr(self, kind)
-
-    def _repr_html_(self) -> str:
-        """Jupyter display: a summary table and the dashboard (rendered by the notebook module)."""
-        from trainlab.integrations.notebook import record_html
-
-        return record_html(self)
 
     # -- persistence ---------------------------------------------------------
 
@@ -105,6 +145,17 @@ class Record:
             layers[kind] = list(self._kind(kind))
             for name, values in self._kind(kind).items():
                 arrays[f"{kind}/{name}"] = np.asarray(values, np.float32)
+        quantiles = {kind: list(per_name) for kind, per_name in self.quantiles.items()}
+        for kind, per_name in self.quantiles.items():
+            for name, values in per_name.items():
+                arrays[f"quantiles/{kind}/{name}"] = np.asarray(values, np.float32)
+        signals = {
+            "layer_signals": self.layer_signals,
+            "activation_signals": self.activation_signals,
+        }
+        for group, per_name in signals.items():
+            for name, values in per_name.items():
+                arrays[f"{group}/{name}"] = np.asarray(values, np.float32)
         atomic_write_bytes(directory / NPZ_NAME, _npz_bytes(arrays))
 
         tensor_index: dict[str, dict[str, int]] = {}
@@ -121,8 +172,13 @@ class Record:
         index = {
             "format_version": FORMAT_VERSION,
             "stats": list(STATS),
+            "quantile_levels": list(QUANTILE_LEVELS),
+            "layer_signal_names": list(LAYER_SIGNALS),
+            "activation_signal_names": list(ACTIVATION_SIGNALS),
             "n_steps": self.n_steps,
             "layers": layers,
+            "quantiles": quantiles,
+            "signals": {group: list(per_name) for group, per_name in signals.items()},
             "tensors": tensor_index,
             "meta": self.meta,
         }
@@ -163,10 +219,15 @@ class Record:
             val_loss=_take(arrays, "val_loss", directory / NPZ_NAME),
             meta=index.get("meta", {}),
         )
+        npz = directory / NPZ_NAME
         for kind, names in index["layers"].items():
             target = record._kind(kind)
             for name in names:
-                target[name] = _take(arrays, f"{kind}/{name}", directory / NPZ_NAME)
+                target[name] = _take(arrays, f"{kind}/{name}", npz)
+        for kind, names in index.get("quantiles", {}).items():
+            record.quantiles[kind] = {n: _take(arrays, f"quantiles/{kind}/{n}", npz) for n in names}
+        for group, names in index.get("signals", {}).items():
+            getattr(record, group).update({n: _take(arrays, f"{group}/{n}", npz) for n in names})
         if tensors and index.get("tensors"):
             raw = _load_npz(directory / TENSORS_NAME)
             for kind, per_layer in index["tensors"].items():

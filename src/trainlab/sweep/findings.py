@@ -1,140 +1,216 @@
-"""Findings drawn from a results table, by stated rules, as Markdown.
+"""Findings of a study as Markdown, rendered from its `StudyAnalysis`.
 
-1. Best learning progress: the lowest area under the per-batch validation-loss
-   curve (``val_loss_auc``: the mean validation loss over all batches, so a run
-   that gets low early and stays low wins), ties broken by the final validation
-   loss. The evidence: its margin over the runner-up and the median run, and the
-   levels shared by the top runs.
-2. Most surprising observation: the largest effect whose sign within one level of
-   another axis is opposite to its main effect (a sign reversal); when none
-   exists, the strongest two-way interaction.
+1. Best configuration: the best mean of the ranking metric (``[report] rank_by``),
+   with the configurations seed noise cannot tell apart from it.
+2. What matters: per sub-grid, each axis's effect with a 95% interval over seeds,
+   or "not distinguishable from seed noise".
+3. The study's questions, each with the measured difference and a verdict.
+4. Most surprising observation: a sign reversal (or interaction) that clears the
+   noise, else "nothing surprising".
 """
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
-from trainlab.sweep.results import factor_effects, finished_runs, interactions, sign_reversals
+from trainlab.stats import format_estimate
+from trainlab.sweep.analysis import GridAnalysis, StudyAnalysis
 
-PROGRESS_METRIC = "val_loss_auc"
-FINAL_METRIC = "final_val_loss"
+VERDICT_WORDS = {
+    "matters": "matters",
+    "within noise": "not distinguishable from seed noise",
+    "unknown": "unknown: one seed per configuration, no noise estimate",
+}
 
 
-def write_findings(table: pd.DataFrame, axes: list[str], *, title: str) -> str:
-    """Markdown with the two findings, the factor effects and any failed runs."""
-    lines = [f"# Findings: {title}", ""]
-    ok = finished_runs(table, PROGRESS_METRIC)
-    n_total = len(table)
-    lines += [f"{len(ok)} of {n_total} runs finished with a validation-loss curve.", ""]
-    if ok.empty:
-        return "\n".join([*lines, "No finished run to draw findings from.", ""])
-    lines += _best_progress(ok, axes)
-    if axes:
-        lines += _surprise(table, axes)
-        lines += _effects_section(table, axes)
-    lines += _problems(table)
+def write_findings(analysis: StudyAnalysis) -> str:
+    """The findings Markdown of a study."""
+    metric = analysis.metric
+    n_points = analysis.table["point"].nunique() if not analysis.table.empty else 0
+    lines = [f"# Findings: {analysis.name}", ""]
+    lines += [
+        f"{len(analysis.table)} runs: {n_points} configurations x {len(analysis.seeds)} "
+        f"seed(s) ({', '.join(map(str, analysis.seeds))}). Ranked by **{metric.label}** "
+        f"(`{metric.name}`, {metric.better} is better): {metric.description} Intervals are "
+        "95% t-intervals over seeds; differences between configurations use the seed noise "
+        "pooled over all configurations.",
+        "",
+    ]
+    if analysis.best is None:
+        return "\n".join(
+            [*lines, "No run finished with a value to rank by.", ""] + _problems(analysis)
+        )
+    lines += _best(analysis)
+    lines += _what_matters(analysis)
+    lines += _questions(analysis)
+    lines += _surprise(analysis)
+    lines += _problems(analysis)
     return "\n".join(lines)
 
 
-def _best_progress(ok: pd.DataFrame, axes: list[str]) -> list[str]:
-    ranked = ok.sort_values([PROGRESS_METRIC, FINAL_METRIC], ignore_index=True)
-    best = ranked.iloc[0]
-    median = ranked[PROGRESS_METRIC].median()
+def _best(analysis: StudyAnalysis) -> list[str]:
+    best = analysis.best
+    name = analysis.metric.name
+    estimate = best.estimate
     lines = [
-        "## 1. Best learning progress",
+        "## 1. Best configuration",
         "",
-        f"Rule: lowest mean validation loss over all batches ({PROGRESS_METRIC}, the area "
-        "under the per-batch validation-loss curve divided by its length), ties broken by "
-        "the final validation loss.",
+        f"**{best.point}**: {name} = {format_estimate(estimate.mean, estimate.low, estimate.high)}"
+        f" over {estimate.n} seed(s).",
         "",
-        f"**{best['run']}**: {PROGRESS_METRIC} = {best[PROGRESS_METRIC]:.4f}, final validation "
-        f"loss = {best[FINAL_METRIC]:.4f}, final validation accuracy = "
-        f"{best.get('final_val_acc', float('nan')):.3f}.",
-        "",
-        f"- Median run: {PROGRESS_METRIC} = {median:.4f} "
-        f"({(median - best[PROGRESS_METRIC]) / median:.1%} higher than the best).",
     ]
-    if len(ranked) > 1:
-        second = ranked.iloc[1]
+    table = best.table
+    if not analysis.replicated:
         lines.append(
-            f"- Runner-up **{second['run']}**: {second[PROGRESS_METRIC]:.4f} "
-            f"(+{second[PROGRESS_METRIC] - best[PROGRESS_METRIC]:.4f})."
+            "With one seed per configuration, nothing can be separated from seed noise: this "
+            "ranking may be chance."
         )
-    top = ranked.head(max(3, len(ranked) // 10))
-    for axis in axes:
-        counts = top[axis].astype(str).value_counts()
-        if len(top) > 1 and counts.iloc[0] >= 0.6 * len(top):
+        if math.isfinite(analysis.noise_sd_upper):
+            gap = abs(float(table["difference"].iloc[1])) if len(table) > 1 else math.nan
+            plan = (
+                f" Telling it from the runner-up ({table['point'].iloc[1]}, {gap:.3g} apart) "
+                f"would take about {analysis.repeats_to_separate} seeds per configuration "
+                f"(`repeats = {analysis.repeats_to_separate}`)."
+                if analysis.repeats_to_separate
+                else ""
+            )
             lines.append(
-                f"- {counts.iloc[0]} of the top {len(top)} runs have {axis}={counts.index[0]}."
+                f" The spread of the runs puts the seed noise at most at sd "
+                f"{analysis.noise_sd_upper:.3g} (an upper bound: it includes real effects).{plan}"
+            )
+        return [*lines, ""]
+    others = table[table["verdict"] == "indistinguishable"]["point"].tolist()
+    if others:
+        lines.append(
+            f"Not distinguishable from it by seed noise ({len(others)}): "
+            + ", ".join(f"**{p}**" for p in others)
+            + ". Any of these may be the best; more seeds would separate them."
+        )
+    else:
+        runner = table.iloc[1] if len(table) > 1 else None
+        if runner is not None:
+            lines.append(
+                f"Every other configuration is worse beyond the seed noise; the runner-up "
+                f"**{runner['point']}** by "
+                f"{_size(runner['difference'], runner['low'], runner['high'])}."
             )
     return [*lines, ""]
 
 
-def _surprise(table: pd.DataFrame, axes: list[str]) -> list[str]:
-    lines = ["## 2. Most surprising observation", ""]
-    reversals = sign_reversals(table, axes, FINAL_METRIC)
-    if not reversals.empty:
-        r = reversals.iloc[0]
-        direction = "raises" if r["main_effect"] > 0 else "lowers"
-        opposite = "lowers" if r["main_effect"] > 0 else "raises"
-        lines += [
-            "Rule: the largest effect whose sign within one level of another axis is opposite "
-            f"to its main effect (on {FINAL_METRIC}).",
-            "",
-            f"On average {r['axis']}={r['level']} {direction} the final validation loss by "
-            f"{abs(r['main_effect']):.4f}, but with {r['within_axis']}={r['within_level']} it "
-            f"{opposite} it by {abs(r['effect']):.4f}.",
-            "",
-        ]
-        return lines
-    pairs = interactions(table, axes, FINAL_METRIC)
-    if pairs.empty:
-        return [*lines, "Only one axis varies: no interaction to report.", ""]
-    p = pairs.iloc[0]
-    return [
-        *lines,
-        f"Rule: no effect reverses its sign, so the strongest two-way interaction on "
-        f"{FINAL_METRIC} is reported.",
+def _what_matters(analysis: StudyAnalysis) -> list[str]:
+    if not analysis.grids:
+        return []
+    lines = [
+        "## 2. What matters",
         "",
-        f"{p['axis_a']} x {p['axis_b']}: at {p['axis_a']}={p['level_a']}, "
-        f"{p['axis_b']}={p['level_b']} the final validation loss is {p['strength']:.4f} away "
-        "from what the two main effects predict.",
+        f"Effect of each level on {analysis.metric.name}: the mean over the configurations at "
+        "that level minus the mean over all configurations of its sub-grid, with a 95% interval "
+        "from seed noise (simultaneous over the axis's levels).",
         "",
     ]
+    for grid in analysis.grids:
+        if len(analysis.grids) > 1:
+            lines += [f"### Sub-grid {grid.index + 1}: {', '.join(grid.axes)}", ""]
+        lines += _grid_lines(grid)
+    return lines
 
 
-def _effects_section(table: pd.DataFrame, axes: list[str]) -> list[str]:
-    effects = factor_effects(table, axes, FINAL_METRIC)
-    lines = [
-        "## Factor effects",
+def _grid_lines(grid: GridAnalysis) -> list[str]:
+    lines = []
+    for axis in grid.axes:
+        verdict = grid.verdicts.get(axis, "unknown")
+        lines.append(f"- **{axis}**: {VERDICT_WORDS[verdict]}.")
+        rows = grid.effects[grid.effects["axis"] == axis]
+        clear = rows[rows["distinguishable"] == True]  # noqa: E712 - a nullable boolean column
+        for row in clear.itertuples():
+            direction = "raises" if row.effect > 0 else "lowers"
+            lines.append(
+                f"  - {axis}={row.level} {direction} it by {_size(row.effect, row.low, row.high)}."
+            )
+    lines += [
         "",
-        f"Mean (std) of {FINAL_METRIC} per level over all other axes.",
-        "",
-        "| axis | level | mean | std | n |",
+        "| axis | level | mean | effect (95% interval) | clear |",
         "|---|---|---|---|---|",
     ]
-    lines += [
-        f"| {e.axis} | {e.level} | {e.mean:.4f} | {e.std:.4f} | {e.n} |"
-        for e in effects.itertuples()
-    ]
-    pairs = interactions(table, axes, FINAL_METRIC)
-    if not pairs.empty:
-        p = pairs.iloc[0]
-        lines += [
-            "",
-            f"Largest two-way interaction: {p['axis_a']} x {p['axis_b']} "
-            f"(strength {p['strength']:.4f} at {p['axis_a']}={p['level_a']}, "
-            f"{p['axis_b']}={p['level_b']}).",
-        ]
+    for row in grid.effects.itertuples():
+        clear = {True: "yes", False: "no"}.get(row.distinguishable, "unknown")
+        lines.append(
+            f"| {row.axis} | {row.level} | {row.mean:.4g} | "
+            f"{format_estimate(row.effect, row.low, row.high)} | {clear} |"
+        )
     return [*lines, ""]
 
 
-def _problems(table: pd.DataFrame) -> list[str]:
-    bad = table[~table["status"].isin(["completed", "stopped"])]
+def _questions(analysis: StudyAnalysis) -> list[str]:
+    if not analysis.answers:
+        return []
+    lines = ["## 3. Questions", ""]
+    seen: set[str] = set()
+    for ans in analysis.answers:
+        q = ans.question
+        if q.text not in seen:
+            seen.add(q.text)
+            margin = f" (equivalent within +-{q.margin:g})" if q.margin is not None else ""
+            lines += [f"### {q.text}", "", f"{q.a.label()} minus {q.b.label()}, on {q.metric}"
+                      f"{margin}:", ""]  # fmt: skip
+        c = ans.comparison
+        where = f"at {q.along}={ans.level}: " if ans.level is not None else ""
+        lines.append(
+            f"- {where}{format_estimate(c.difference, c.low, c.high)}: **{c.verdict}**"
+            f"{f'. {c.note}' if c.note else ''}"
+        )
+    return [*lines, ""]
+
+
+def _surprise(analysis: StudyAnalysis) -> list[str]:
+    lines = ["## 4. Most surprising observation", ""]
+    s = analysis.surprise
+    if s is None:
+        reason = (
+            "no effect reverses its sign within a level of another axis beyond the seed noise, "
+            "and no interaction clears it."
+            if analysis.replicated
+            else "with one seed per configuration no effect can be told from noise."
+        )
+        return [*lines, f"Nothing surprising was found: {reason}", ""]
+    if s["kind"] == "reversal":
+        direction = "raises" if s["main_effect"] > 0 else "lowers"
+        opposite = "lowers" if s["main_effect"] > 0 else "raises"
+        return [
+            *lines,
+            f"On average {s['axis']}={s['level']} {direction} {analysis.metric.name} by "
+            f"{_size(s['main_effect'], s['main_low'], s['main_high'])}, but with "
+            f"{s['within_axis']}={s['within_level']} it {opposite} it by "
+            f"{_size(s['effect'], s['low'], s['high'])}: a sign reversal beyond the seed noise.",
+            "",
+        ]
+    return [
+        *lines,
+        f"{s['axis_a']} x {s['axis_b']}: at {s['axis_a']}={s['level_a']}, "
+        f"{s['axis_b']}={s['level_b']} the {analysis.metric.name} is "
+        f"{format_estimate(s['interaction'], s['low'], s['high'])} away from what the two main "
+        "effects predict (an interaction beyond the seed noise).",
+        "",
+    ]
+
+
+def _problems(analysis: StudyAnalysis) -> list[str]:
+    bad = analysis.problems
     if bad.empty:
         return []
     lines = ["## Runs that did not finish normally", ""]
     for row in bad.itertuples():
-        error = getattr(row, "error", "") or ""
-        lines.append(f"- {row.run}: {row.status}{f' ({error})' if error else ''}")
+        detail = _text(getattr(row, "error", None)) or _text(getattr(row, "stop_reason", None))
+        lines.append(f"- {row.run}: {row.status}{f' ({detail})' if detail else ''}")
     return [*lines, ""]
+
+
+def _size(value: float, low: float, high: float) -> str:
+    """The magnitude of a signed estimate with its interval, e.g. "0.031 (0.012 to 0.050)"."""
+    return format_estimate(abs(value), *sorted((abs(low), abs(high))))
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)

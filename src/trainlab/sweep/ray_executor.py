@@ -28,11 +28,12 @@ import numpy as np
 import torch
 
 from trainlab.atomic import atomic_write_bytes
-from trainlab.config import DataConfig, ResourcesConfig
 from trainlab.data import Splits
+from trainlab.data.config import DataConfig
 from trainlab.errors import ConfigError
 from trainlab.sweep import rundir
-from trainlab.sweep.executors import Executor, OnResult, default_jobs
+from trainlab.sweep.config import ResourcesConfig
+from trainlab.sweep.executor import Executor, OnResult, default_jobs
 from trainlab.sweep.run import execute_run, for_run, load_run_splits, splits_key
 from trainlab.sweep.spec import Run
 
@@ -184,9 +185,7 @@ class RayExecutor(Executor):
             crashed = isinstance(exc, self._ray.exceptions.WorkerCrashedError)
             cause = f"worker died ({attempts} attempts)" if crashed else "task failed"
             first_line = (str(exc).strip().splitlines() or [""])[0]
-            return {"name": run.name, "varied": run.varied, "status": "failed",
-                    "error": f"{cause}: {type(exc).__name__}: {first_line}",
-                    "metrics": {}}  # fmt: skip
+            return rundir.failed_meta(run.identity, f"{cause}: {type(exc).__name__}: {first_line}")
         write_run_files(rundir.run_dir(out, run.name), files)
         return meta
 
@@ -208,7 +207,6 @@ def write_run_files(directory: Path, files: RunFiles) -> None:
 def _run_task(run: Run, shared: dict[str, Any] | None) -> tuple[dict[str, Any], RunFiles]:
     """Body of one Ray task: train `run` in a temporary directory, return meta and files."""
     _crash_once_if_asked(run.name)
-    torch.set_num_threads(max(1, int(run.config.resources.cpus)))
     splits = for_run(_from_arrays(shared), run.config.data) if shared is not None else None
     with tempfile.TemporaryDirectory(prefix="trainlab-ray-") as tmp:
         meta = execute_run(run, tmp, splits=splits)

@@ -1,9 +1,11 @@
 """One run end to end: data, model, fit with the Monitor, artifacts, final metadata.
 
 `execute_run` is a pure function of the run's config (and the data files): it
-can run in the main process, a local worker process or a remote worker. Its
-directory counts as finished only once ``run.json`` is written, atomically and
-last; a half-finished directory is cleared and redone.
+can run in the main process, a local worker process or a remote worker, and it
+sets the torch thread count from ``resources.threads`` itself, so its numbers
+never depend on how many runs share the machine. Its directory counts as
+finished only once ``run.json`` is written, atomically and last; a
+half-finished directory is cleared and redone.
 """
 
 from __future__ import annotations
@@ -16,33 +18,36 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
-import trainlab
 from trainlab.atomic import atomic_open, atomic_write_text, save_figure
-from trainlab.config import DataConfig, RunConfig
 from trainlab.data import Splits, TensorLoader, augment_crop_flip, ensure_dataset, load_splits
+from trainlab.data.config import DataConfig
 from trainlab.data.locate import cache_dir
 from trainlab.data.synthetic import ensure_synthetic
-from trainlab.monitor import Monitor, Record
+from trainlab.monitor import Record, build_monitor
 from trainlab.sweep import rundir
-from trainlab.sweep.build import build_model, build_scheduler
+from trainlab.sweep.config import RunConfig, build_run_model
+from trainlab.sweep.metrics import run_metrics
+from trainlab.sweep.progress import ProgressWriter
 from trainlab.sweep.spec import Run
 from trainlab.train import (
-    EarlyStopping,
     History,
-    KeepBest,
-    Regularization,
+    LRSchedule,
+    MonitorLogger,
+    build_optimizer,
+    build_regularization,
+    build_scheduler,
+    early_stopping_callbacks,
     evaluate,
     fit,
-    make_optimizer,
     predict,
     seed_everything,
 )
+from trainlab.train.fit import EVAL_BATCH_SIZE
+from trainlab.version import __version__
 from trainlab.viz import dashboard, make_movie, sample_grid
 
-EVAL_BATCH_SIZE = 1024  # evaluation batches: no gradients, so larger than training ones
 TEST_GRID_IMAGES = 32  # test images shown with their predicted labels
 
 _SPLITS_CACHE: dict[DataConfig, Any] = {}  # per process: a worker loads each dataset once
@@ -62,10 +67,9 @@ def execute_run(run: Run, out: str | Path, *, splits: Splits | None = None) -> d
     config = run.config
     rundir.write_json(
         directory / rundir.CONFIG_FILE,
-        {"name": run.name, "varied": run.varied, "trainlab_version": trainlab.__version__,
-         "config": config.to_dict()},
-    )  # fmt: skip
-    meta: dict[str, Any] = {"name": run.name, "varied": run.varied}
+        {**run.identity, "trainlab_version": __version__, "config": config.to_dict()},
+    )
+    torch.set_num_threads(config.resources.threads)
     timings: dict[str, float] = {}
     start = time.perf_counter()
     try:
@@ -73,11 +77,17 @@ def execute_run(run: Run, out: str | Path, *, splits: Splits | None = None) -> d
         tic = time.perf_counter()
         _render(config, record, directory)
         timings["render"] = time.perf_counter() - tic
-        meta.update(status=history.status, metrics=run_metrics(history, record, test))
+        restored = config.train.early_stopping != "none"
+        meta = rundir.run_meta(
+            run.identity, status=history.status,
+            metrics=run_metrics(history, record, restored=restored, test=test),
+            stop_reason=history.stop_reason, stop_step=history.stop_step,
+        )  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - a run's failure is data, not a crash
-        atomic_write_text(directory / "error.txt", traceback.format_exc())
-        meta.update(status="failed", error=f"{type(exc).__name__}: {exc}", metrics={})
-    meta.update(seconds=time.perf_counter() - start, timings=timings)
+        atomic_write_text(directory / rundir.ERROR_FILE, traceback.format_exc())
+        meta = rundir.failed_meta(run.identity, f"{type(exc).__name__}: {exc}")
+    meta.update(seconds=time.perf_counter() - start, timings=timings,
+                threads=config.resources.threads)  # fmt: skip
     rundir.write_json(directory / rundir.META_FILE, meta)  # last: marks the run finished
     return meta
 
@@ -87,50 +97,47 @@ def _train(config: RunConfig, directory: Path, timings: dict[str, float], splits
     splits = splits if splits is not None else load_run_splits(config.data)
     timings["data"] = time.perf_counter() - tic
     seed_everything(config.seed)
-    model = build_model(
-        config.model, in_shape=tuple(splits.train_x.shape[1:]), n_classes=len(splits.classes)
-    )
-    optim = config.optim
-    optimizer = make_optimizer(
-        optim.name, model.parameters(), lr=optim.lr, weight_decay=optim.weight_decay,
-        momentum=optim.momentum,
-    )  # fmt: skip
+    model = build_run_model(config)
+    optimizer = build_optimizer(config.optim, model.parameters())
     train_loader = TensorLoader(
         splits.train_x, splits.train_y, config.train.batch_size, shuffle=True, seed=config.seed,
         transform=augment_crop_flip(4) if config.data.augment else None,
     )  # fmt: skip
     val_loader = TensorLoader(splits.val_x, splits.val_y, EVAL_BATCH_SIZE, shuffle=False)
+    callbacks = early_stopping_callbacks(config.train)
+    scheduler = build_scheduler(config.optim, optimizer)
+    if scheduler is not None:
+        callbacks.append(LRSchedule(scheduler))
     planned = config.train.epochs * len(train_loader)
     if config.train.max_steps:
         planned = min(planned, config.train.max_steps)
-    monitor = (
-        Monitor(model, mode=config.monitor.mode, planned_steps=planned)
-        if config.monitor.enabled
-        else None
-    )
+    callbacks.append(ProgressWriter(directory, planned))
+    monitor = None
+    if config.monitor.enabled:
+        monitor = build_monitor(config.monitor, model, planned_steps=planned, seed=config.seed)
+        callbacks.append(MonitorLogger(monitor, val_size=config.monitor.val_size))
     tic = time.perf_counter()
     history = fit(
         model, train_loader, val_loader, optimizer,
         epochs=config.train.epochs,
         max_steps=config.train.max_steps or None,
-        regularization=Regularization(l1=config.optim.l1, l2=config.optim.l2),
-        scheduler=build_scheduler(config.optim, optimizer),
-        callbacks=_callbacks(config),
-        monitor=monitor,
-        monitor_val_size=config.monitor.val_size,
+        loss=config.train.loss,
+        regularization=build_regularization(config.optim),
+        callbacks=callbacks,
+        train_eval_size=config.train.train_eval_size or None,
         device="cpu" if not torch.cuda.is_available() else "auto",
         progress=False,
     )  # fmt: skip
     timings["train"] = time.perf_counter() - tic
-    record = monitor.to_record() if monitor is not None else None
+    record = None
     if monitor is not None:
+        record = monitor.to_record(meta={"run": directory.name, "config": config.to_dict()})
         monitor.detach()
-        record.meta.update(run=directory.name, config=config.to_dict())
         record.save(directory)
     test = None
     if config.train.test:  # once, on the final (restored best) weights
         test_loader = TensorLoader(splits.test_x, splits.test_y, EVAL_BATCH_SIZE, shuffle=False)
-        test = evaluate(model, test_loader)
+        test = evaluate(model, test_loader, loss=config.train.loss)
         _save_test_predictions(model, splits, directory)
     _save_history(history, directory)
     with atomic_open(directory / rundir.MODEL_FILE, "wb") as f:
@@ -149,38 +156,12 @@ def _save_test_predictions(model: torch.nn.Module, splits: Splits, directory: Pa
 def _render(config: RunConfig, record: Record | None, directory: Path) -> None:
     if record is None or record.n_steps == 0:
         return
+    title = directory.name
     if config.output.dashboard:
-        save_figure(dashboard(record), directory / rundir.DASHBOARD_FILE)
+        save_figure(dashboard(record, title=title), directory / rundir.DASHBOARD_FILE)
     if config.output.movie:
-        path = directory / f"movie.{config.output.movie_format}"
-        make_movie(record, path, fps=config.output.fps, progress=False)
-
-
-def run_metrics(
-    history: History, record: Record | None, test: dict[str, float] | None = None
-) -> dict[str, float]:
-    """Final and best metrics of a run, the area under its per-batch val loss, test metrics.
-
-    ``best_epoch`` is the epoch whose weights the run kept (early stopping's choice on
-    its stop metric), else the lowest validation loss; -1 when there is none.
-    """
-    frame = history.to_frame()
-    metrics: dict[str, float] = {"steps": history.n_steps}
-    if not frame.empty:
-        last = frame.iloc[-1]
-        metrics.update(
-            final_train_loss=float(last["train_loss"]), final_val_loss=float(last["val_loss"]),
-            final_train_acc=float(last["train_acc"]), final_val_acc=float(last["val_acc"]),
-            best_val_loss=float(frame["val_loss"].min()),
-            best_val_acc=float(frame["val_acc"].max()),
-            best_epoch=history.best_epoch if history.best_epoch is not None else -1,
-        )  # fmt: skip
-    if test:
-        metrics.update(test_loss=float(test["loss"]), test_acc=float(test["acc"]))
-    if record is not None and record.n_steps:
-        val = np.asarray(record.val_loss, dtype=np.float64)
-        metrics["val_loss_auc"] = float(np.mean(val)) if np.isfinite(val).all() else float("nan")
-    return metrics
+        path = directory / rundir.movie_file(config.output.movie_format)
+        make_movie(record, path, fps=config.output.fps, progress=False, title=title)
 
 
 def ensure_run_data(configs: Iterable[DataConfig]) -> None:
@@ -222,22 +203,12 @@ def _full_splits(config: DataConfig) -> Splits:
         if config.synthetic:
             root = ensure_synthetic(config.name, cache_dir() / "synthetic" / config.name)
         _SPLITS_CACHE[config] = load_splits(
-            config.name, val_size=config.val_size, seed=config.split_seed,
+            config.name, val_size=config.val_size, val_from=config.val_from,
+            seed=config.split_seed,
             standardize=None if config.standardize == "none" else config.standardize,
             root=root,
         )  # fmt: skip
     return _SPLITS_CACHE[config]
-
-
-def _callbacks(config: RunConfig) -> list:
-    train = config.train
-    mode = "min" if train.stop_metric == "val_loss" else "max"
-    if train.early_stopping == "patience":
-        return [EarlyStopping(train.stop_metric, mode=mode, patience=train.patience,
-                              min_delta=train.min_delta, restore_best=True)]  # fmt: skip
-    if train.early_stopping == "keep_best":
-        return [KeepBest(train.stop_metric, mode=mode)]
-    return []
 
 
 def _save_history(history: History, directory: Path) -> None:

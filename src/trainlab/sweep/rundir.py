@@ -1,38 +1,58 @@
-"""Layout of a study's output directory and the completeness rule of a run.
+"""Layout of a study's output directory, and the completeness rule of a run.
 
-OUT/study.json              the study: name, spec, axes, run names
-OUT/runs/<run>/config.json  the resolved RunConfig, varied levels, version
-OUT/runs/<run>/history.csv  per-epoch metrics; batches.csv per-batch loss
-OUT/runs/<run>/record.*     the Monitor's Record
-OUT/runs/<run>/model.pt     trained weights (state_dict)
-OUT/runs/<run>/dashboard.png, movie.gif
-OUT/runs/<run>/run.json     final metadata: status, metrics, timings. Written
-                            last and atomically: a run directory without it
-                            is unfinished and is redone on resume.
-OUT/results.csv, OUT/findings.md, OUT/figures/
+Every file name of a study or run directory is a constant here::
+
+    OUT/study.json, spec.toml       the study index and a copy of its spec
+    OUT/runs/<run>/config.json      the resolved RunConfig, varied levels, version
+    OUT/runs/<run>/history.csv      per-epoch metrics; batches.csv per-batch loss
+    OUT/runs/<run>/record.*         the Monitor's Record (names from trainlab.monitor.record)
+    OUT/runs/<run>/model.pt         trained weights (state_dict)
+    OUT/runs/<run>/dashboard.png, movie.gif|mp4, test_predictions.png, error.txt
+    OUT/runs/<run>/progress.json    while it trains: step, planned steps, latest losses
+    OUT/runs/<run>/run.json         final metadata: status, metrics, timings. Written
+                                    last and atomically: a run directory without it
+                                    is unfinished and is redone on resume.
+    OUT/running.json                while a study runs: its driver's pid and heartbeat
+    OUT/results.csv, configs.csv    one row per run; one row per configuration
+    OUT/findings.md, OUT/figures/   conclusions and figures (trainlab.sweep.report)
+    OUT/report/                     the HTML report (trainlab.sweep.html_report)
 """
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 from trainlab.atomic import atomic_write_text
 from trainlab.errors import RecordError
+from trainlab.monitor.record import JSON_NAME, NPZ_NAME, TENSORS_NAME
 
+# The study directory
 RUNS_DIR = "runs"
 STUDY_FILE = "study.json"
+SPEC_FILE = "spec.toml"
+RUNNING_FILE = "running.json"
+RESULTS_FILE = "results.csv"
+CONFIGS_FILE = "configs.csv"
+FINDINGS_FILE = "findings.md"
+FIGURES_DIR = "figures"
+REPORT_DIR = "report"
+
+# A run directory
 CONFIG_FILE = "config.json"
 HISTORY_FILE = "history.csv"
 BATCHES_FILE = "batches.csv"
 MODEL_FILE = "model.pt"
 DASHBOARD_FILE = "dashboard.png"
+MOVIE_STEM = "movie"  # movie.gif or movie.mp4 (output.movie_format)
 TEST_PREDICTIONS_FILE = "test_predictions.png"
+ERROR_FILE = "error.txt"  # the traceback a failed run leaves beside its run.json
 META_FILE = "run.json"
-RESULTS_FILE = "results.csv"
-FINDINGS_FILE = "findings.md"
-FIGURES_DIR = "figures"
+PROGRESS_FILE = "progress.json"
+RECORD_FILES = (JSON_NAME, NPZ_NAME, TENSORS_NAME)
+TENSORBOARD_DIR = "tensorboard"
 
 # Statuses a finished run can have; anything else (no run.json) is unfinished.
 STATUSES = ("completed", "stopped", "diverged", "failed")
@@ -41,6 +61,20 @@ STATUSES = ("completed", "stopped", "diverged", "failed")
 def run_dir(out: Path, name: str) -> Path:
     """Directory of run `name` in study output `out`."""
     return Path(out) / RUNS_DIR / name
+
+
+def movie_file(fmt: str) -> str:
+    """File name of a run's movie in format `fmt` (gif or mp4)."""
+    return f"{MOVIE_STEM}.{fmt}"
+
+
+def movie_path(directory: Path) -> Path | None:
+    """The movie a run directory holds (GIF or MP4), or None."""
+    for fmt in ("gif", "mp4"):
+        path = Path(directory) / movie_file(fmt)
+        if path.is_file():
+            return path
+    return None
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
@@ -53,12 +87,45 @@ def read_json(path: Path) -> dict[str, Any]:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+def is_study(out: Path) -> bool:
+    """Whether `out` is a study output directory (it holds study.json)."""
+    return (Path(out) / STUDY_FILE).is_file()
+
+
 def read_study(out: Path) -> dict[str, Any]:
     """The study index of output directory `out`; RecordError if it is not one."""
-    path = Path(out) / STUDY_FILE
-    if not path.is_file():
-        raise RecordError(f"{out}: no {STUDY_FILE}; not a trainlab study directory")
-    return read_json(path)
+    out = Path(out)
+    if not out.exists():
+        raise RecordError(f"{out}: no such directory; expected a study output directory")
+    if not out.is_dir():
+        raise RecordError(f"{out}: not a directory; expected a study output directory")
+    if not is_study(out):
+        raise RecordError(
+            f"{out}: not a trainlab study directory (no {STUDY_FILE}); "
+            "give the directory `trainlab run` wrote, e.g. runs/<study name>"
+        )
+    return read_json(out / STUDY_FILE)
+
+
+def check_run_dir(directory: Path) -> Path:
+    """`directory` if it is a run directory; RecordError saying what it is instead."""
+    directory = Path(directory)
+    if not directory.exists():
+        raise RecordError(
+            f"{directory}: no such directory; expected a run directory (OUT/runs/NAME)"
+        )
+    if not directory.is_dir():
+        raise RecordError(f"{directory}: not a directory; expected a run directory (OUT/runs/NAME)")
+    if not (directory / CONFIG_FILE).is_file() and not (directory / JSON_NAME).is_file():
+        hint = (
+            f"; it is a study directory: give one of {directory / RUNS_DIR}/*"
+            if is_study(directory)
+            else ""
+        )
+        raise RecordError(
+            f"{directory}: not a trainlab run directory (no {CONFIG_FILE} or {JSON_NAME}){hint}"
+        )
+    return directory
 
 
 def read_meta(directory: Path) -> dict[str, Any] | None:
@@ -74,3 +141,49 @@ def read_meta(directory: Path) -> dict[str, Any] | None:
 def is_finished(directory: Path) -> bool:
     """True once the run's final metadata has been written."""
     return read_meta(directory) is not None
+
+
+def run_meta(identity: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """A run's final metadata (run.json): its identity (`Run.identity`), then `fields`."""
+    return {**identity, **fields}
+
+
+def failed_meta(identity: dict[str, Any], error: str) -> dict[str, Any]:
+    """The final metadata of a run that failed: its training raised, or its worker died."""
+    return run_meta(identity, status="failed", error=error, metrics={})
+
+
+# A driver refreshes its heartbeat every few seconds; older than this, it is gone.
+HEARTBEAT_STALE_S = 30.0
+
+
+def write_progress(directory: Path, progress: dict[str, Any]) -> None:
+    """A running run's progress (step, planned_steps, epoch, losses), with the time."""
+    write_json(Path(directory) / PROGRESS_FILE, {**progress, "updated": time.time()})
+
+
+def read_progress(directory: Path) -> dict[str, Any] | None:
+    """The latest progress of a run that is training, or None (not started, or unreadable)."""
+    try:
+        return read_json(Path(directory) / PROGRESS_FILE)
+    except (OSError, ValueError):
+        return None
+
+
+def write_heartbeat(out: Path, pid: int) -> None:
+    """Mark the study in `out` as running in process `pid`, now."""
+    write_json(Path(out) / RUNNING_FILE, {"pid": pid, "heartbeat": time.time()})
+
+
+def clear_heartbeat(out: Path) -> None:
+    """The study in `out` is no longer running."""
+    (Path(out) / RUNNING_FILE).unlink(missing_ok=True)
+
+
+def study_is_running(out: Path) -> bool:
+    """Whether a driver is running the study in `out` (its heartbeat is recent)."""
+    try:
+        beat = read_json(Path(out) / RUNNING_FILE)["heartbeat"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return time.time() - float(beat) < HEARTBEAT_STALE_S

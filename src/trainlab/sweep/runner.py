@@ -7,18 +7,22 @@ from the run directories at the end, so they always describe what is on disk.
 
 from __future__ import annotations
 
-import collections
 import dataclasses
+import functools
 from pathlib import Path
 
-import pandas as pd
 from tqdm.auto import tqdm
 
 from trainlab.atomic import atomic_write_bytes
 from trainlab.data.locate import locate
 from trainlab.errors import ConfigError
 from trainlab.sweep import rundir
-from trainlab.sweep.executors import Executor, LocalExecutor
+from trainlab.sweep.analysis import StudyAnalysis
+from trainlab.sweep.config import result_defining
+from trainlab.sweep.executor import Executor
+from trainlab.sweep.html_report import write_html_report
+from trainlab.sweep.local_executor import LocalExecutor
+from trainlab.sweep.progress import StudyProgress
 from trainlab.sweep.report import write_report
 from trainlab.sweep.spec import Run, Study
 
@@ -29,11 +33,10 @@ def run_study(
     *,
     executor: Executor | None = None,
     progress: bool = True,
-) -> pd.DataFrame:
-    """Execute every unfinished run of `study` into `out` and write the report.
-
-    Returns the results table (one row per run).
-    """
+    html: bool = False,
+) -> StudyAnalysis:
+    """Execute every unfinished run of `study` into `out` and write the report (and, with
+    `html`, the HTML report); returns the study's analysis."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out}: exists and is not a directory; choose another --out")
@@ -48,39 +51,28 @@ def run_study(
             f"{len(finished) - len(current)} finished run(s) in {out} were trained with "
             "another config than the spec now gives: they are run again"
         )
-    counts = collections.Counter({"skipped": len(current)})
-    bar = tqdm(
-        total=len(study.runs), initial=counts["skipped"], desc=study.name, unit="run",
-        disable=not progress, dynamic_ncols=True,
-    )  # fmt: skip
-
-    def on_result(run: Run, meta: dict) -> None:
-        counts[meta["status"]] += 1
-        bar.update(1)
-        bar.set_postfix({k: v for k, v in counts.items() if v}, refresh=False)
-        if meta["status"] == "failed":
-            bar.write(f"{run.name}: failed: {meta.get('error', '')}")
-
-    try:
-        executor.execute(todo, out, on_result)
-    finally:
-        bar.close()
-    return write_report(out)
+    live = functools.partial(write_html_report, out) if html else None
+    board = StudyProgress(study, out, todo, skipped=len(current), show=progress, on_tick=live)
+    with board:
+        if live is not None:
+            live()  # the page exists, and refreshes itself, from the first second
+        executor.execute(todo, out, board.finished)
+    if progress:
+        tqdm.write(f"{study.name}: {board.summary()}")
+    analysis = write_report(out)
+    if live is not None:
+        live()  # the final page: the study is no longer running, it stops refreshing
+    return analysis
 
 
 def _same_config(out: Path, run: Run) -> bool:
-    """Whether a finished run was trained with `run`'s config (where the data lives aside)."""
+    """Whether a finished run was trained with `run`'s config (where the data lives and
+    what Ray is asked for aside; the thread count counts: it changes the numbers)."""
     try:
         saved = rundir.read_json(rundir.run_dir(out, run.name) / rundir.CONFIG_FILE)["config"]
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    return _result_defining(saved) == _result_defining(run.config.to_dict())
-
-
-def _result_defining(config: dict) -> dict:
-    """A config's keys that determine a run's results: not its data root or Ray resources."""
-    data = {key: value for key, value in config.get("data", {}).items() if key != "root"}
-    return {**{k: v for k, v in config.items() if k != "resources"}, "data": data}
+    return result_defining(saved) == result_defining(run.config.to_dict())
 
 
 def with_synthetic_data(study: Study) -> tuple[Study, list[str]]:
@@ -108,7 +100,6 @@ def with_synthetic_data(study: Study) -> tuple[Study, list[str]]:
 def _claim(out: Path, study: Study) -> None:
     """Create `out` for `study`, or check that an existing `out` holds the same study."""
     index = out / rundir.STUDY_FILE
-    names = [run.name for run in study.runs]
     if index.exists():
         previous = rundir.read_json(index)
         if previous.get("name") != study.name:
@@ -118,10 +109,5 @@ def _claim(out: Path, study: Study) -> None:
             )
     out.mkdir(parents=True, exist_ok=True)
     if study.path.is_file():  # the spec travels with its results
-        atomic_write_bytes(out / "spec.toml", study.path.read_bytes())
-    rundir.write_json(
-        index,
-        {"name": study.name, "description": study.description, "spec": str(study.path),
-         "axes": {axis: [level.label for level in levels] for axis, levels in study.axes.items()},
-         "runs": names},
-    )  # fmt: skip
+        atomic_write_bytes(out / rundir.SPEC_FILE, study.path.read_bytes())
+    rundir.write_json(index, study.index())

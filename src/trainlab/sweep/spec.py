@@ -5,33 +5,42 @@ A spec has the `RunConfig` sections at top level (``seed``, ``[data]``,
 ``[resources]``), plus:
 
 - ``name`` / ``description``: free text;
+- ``repeats = N`` (seeds ``seed``, ``seed + 1``, ...) or ``seeds = [...]``: every
+  grid point runs once per seed. A seed is a replicate, never a grid axis;
 - ``[grid]``: axes whose levels expand to the cartesian product (or several
-  ``[[grid]]`` tables: the runs are the union of their products). An axis is
+  ``[[grid]]`` tables, the sub-grids: the runs are the union of their products;
+  a grid point two sub-grids share runs once). An axis is
 
-  - ``"model.init" = ["he", "uniform"]`` (a dotted key; the axis is named by its
-    last part, here ``init``),
+  - ``"model.mlp.init" = ["he", "uniform"]`` (a dotted key; the axis is named by
+    its last part, here ``init``),
   - ``std = { key = "data.standardize", values = { on = "feature", off = "none" } }``
     (labelled levels), or
   - ``reg = { levels = { none = {}, "l2-0.001" = { "optim.l2" = 0.001 } } }``
     (each level sets several keys);
 - ``[[exclude]]``: tables of axis = level label; matching grid points are dropped;
 - ``[[extra]]``: explicit extra runs, ``{ name = "...", set = { "optim.lr" = 0.1 } }``;
-- ``[quick]``: dotted keys applied by ``--quick`` on top of the built-in shrinking.
+- ``[quick]``: dotted keys applied by ``--quick`` on top of the built-in shrinking;
+- ``[report]`` and ``[[question]]``: how results are ranked and which comparisons
+  the findings answer (`trainlab.sweep.questions`).
 
 Everything is validated before anything runs; errors name the file and the key.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from trainlab.config import RunConfig, replace_paths
+from trainlab.config import replace_paths
 from trainlab.errors import ConfigError, SpecError
+from trainlab.sweep.config import RunConfig
+from trainlab.sweep.labels import level_label, safe_name
+from trainlab.sweep.metrics import METRIC_COLUMNS
+from trainlab.sweep.questions import Question, ReportConfig, parse_questions, parse_report
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,7 +50,9 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 DEMO_SPEC = Path(__file__).with_name("demo.toml")  # the study `trainlab demo` runs
 
 RUN_SECTIONS = ("seed", "data", "model", "optim", "train", "monitor", "output", "resources")
-SPEC_KEYS = (*RUN_SECTIONS, "name", "description", "grid", "exclude", "extra", "quick")
+STUDY_KEYS = ("name", "description", "repeats", "seeds", "grid", "exclude", "extra", "quick",
+              "report", "question")  # fmt: skip
+SPEC_KEYS = (*RUN_SECTIONS, *STUDY_KEYS)
 
 # Caps applied by `--quick`: a smoke test of every run in seconds.
 QUICK_CAPS: dict[str, int] = {
@@ -50,7 +61,12 @@ QUICK_CAPS: dict[str, int] = {
     "data.train_size": 2_000,
     "data.val_size": 500,
     "monitor.val_size": 128,
+    "train.train_eval_size": 500,
 }
+# Names an axis may not take: the results table has columns of these names.
+RESERVED_AXES = frozenset({"run", "point", "seed", "status", "stop_reason", "stop_step",
+                           "seconds", "error", "grids", *METRIC_COLUMNS})  # fmt: skip
+QUICK_MAX_SEEDS = 2  # --quick keeps two replicates: enough to exercise the statistics
 
 
 @dataclass(frozen=True)
@@ -63,16 +79,47 @@ class Level:
 
 @dataclass(frozen=True)
 class Run:
-    """One run of a study: a stable readable name, its config and the varied levels."""
+    """One run of a study: a grid point trained with one seed.
+
+    Attributes:
+        name: the run directory's name: the point, plus ``_seed=K`` when the study
+            has several replicates.
+        config: the resolved config (its ``seed`` is the replicate's).
+        varied: axis -> level label of the point (for a point several sub-grids
+            share, the levels of each of their axes).
+        point: the grid point's name, shared by its replicates.
+        seed: the replicate's seed.
+        grids: indices of the ``[[grid]]`` tables the point belongs to (empty for
+            ``[[extra]]`` runs).
+    """
 
     name: str
     config: RunConfig
-    varied: dict[str, str] = field(default_factory=dict)  # axis -> level label
+    varied: dict[str, str] = field(default_factory=dict)
+    point: str = ""
+    seed: int = 0
+    grids: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.point:
+            object.__setattr__(self, "point", self.name)
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        """What names the run in its metadata: name, point, seed, varied levels, sub-grids."""
+        return {"name": self.name, "point": self.point, "seed": self.seed,
+                "varied": dict(self.varied), "grids": list(self.grids)}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Study:
-    """A parsed spec: its runs, axes (for factor effects) and where it came from."""
+    """A parsed spec: its runs, axes (for factor effects) and where it came from.
+
+    Attributes:
+        grids: the axes of each ``[[grid]]`` table, in order (one entry for ``[grid]``).
+        axes: every axis of every sub-grid, each level listed once.
+        seeds: the replicate seeds every grid point runs with.
+    """
 
     name: str
     description: str
@@ -80,15 +127,44 @@ class Study:
     axes: dict[str, list[Level]]
     runs: list[Run]
     base: RunConfig
+    grids: list[dict[str, list[Level]]] = field(default_factory=list)
+    seeds: tuple[int, ...] = (0,)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    questions: tuple[Question, ...] = ()
+
+    def index(self) -> dict[str, Any]:
+        """The study's description as saved in study.json."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "spec": str(self.path),
+            "axes": {axis: [level.label for level in levels] for axis, levels in self.axes.items()},
+            "grids": [list(axes) for axes in self.grids],
+            "seeds": list(self.seeds),
+            "report": dataclasses.asdict(self.report),
+            "questions": [q.to_dict() for q in self.questions],
+            "runs": [run.name for run in self.runs],
+        }
 
 
-def load_spec(path: str | Path, *, quick: bool = False, data_root: str | None = None) -> Study:
+def load_spec(
+    path: str | Path,
+    *,
+    quick: bool = False,
+    data_root: str | None = None,
+    overrides: dict[str, Any] | None = None,
+    grid: int | None = None,
+    repeats: int | None = None,
+) -> Study:
     """Read, validate and expand a study spec.
 
     Args:
         path: the TOML file.
         quick: shrink every run for a smoke test (see `QUICK_CAPS` and ``[quick]``).
         data_root: directory with the dataset files, overriding ``data.root``.
+        overrides: dotted keys set on every run after the grid (``--set``).
+        grid: keep only this ``[[grid]]`` table (1-based; ``--grid``).
+        repeats: replicates per grid point, replacing the spec's ``repeats``/``seeds``.
 
     Raises:
         SpecError: naming the file and key for any invalid value.
@@ -98,62 +174,102 @@ def load_spec(path: str | Path, *, quick: bool = False, data_root: str | None = 
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise SpecError(f"{path}: no such spec file") from exc
+    except IsADirectoryError as exc:
+        raise SpecError(f"{path}: is a directory; expected a spec file (TOML)") from exc
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: not valid TOML ({exc})") from exc
-    return parse_spec(raw, where=str(path), quick=quick, data_root=data_root)
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{path}: not a text file ({exc})") from exc
+    return parse_spec(
+        raw, where=str(path), quick=quick, data_root=data_root, overrides=overrides, grid=grid,
+        repeats=repeats,
+    )  # fmt: skip
 
 
 def parse_spec(
-    raw: dict[str, Any], *, where: str, quick: bool = False, data_root: str | None = None
+    raw: dict[str, Any],
+    *,
+    where: str,
+    quick: bool = False,
+    data_root: str | None = None,
+    overrides: dict[str, Any] | None = None,
+    grid: int | None = None,
+    repeats: int | None = None,
 ) -> Study:
     """Validate and expand an already-parsed spec (see `load_spec`)."""
     try:
-        return _expand(raw, where=where, quick=quick, data_root=data_root)
+        return _expand(raw, where=where, quick=quick, data_root=data_root,
+                       overrides=overrides or {}, only_grid=grid, repeats=repeats)  # fmt: skip
     except SpecError:
         raise
     except ConfigError as exc:  # raised by RunConfig validation; same message, spec type
         raise SpecError(str(exc)) from exc
 
 
-def _expand(raw: dict[str, Any], *, where: str, quick: bool, data_root: str | None) -> Study:
+def _expand(
+    raw: dict[str, Any], *, where: str, quick: bool, data_root: str | None,
+    overrides: dict[str, Any], only_grid: int | None, repeats: int | None,
+) -> Study:  # fmt: skip
     unknown = sorted(set(raw) - set(SPEC_KEYS))
     if unknown:
         raise SpecError(f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(SPEC_KEYS)}")
+    for key in ("name", "description"):
+        if key in raw and not isinstance(raw[key], str):
+            raise SpecError(f"{where}: {key} = {raw[key]!r}; expected a string")
     base = RunConfig.from_dict({k: raw[k] for k in RUN_SECTIONS if k in raw}, where=where)
     if data_root:
         base = replace_paths(base, {"data.root": str(data_root)}, where=where)
-    grids = raw.get("grid")
-    if isinstance(grids, list):  # [[grid]]: several sub-grids, runs are their union
-        grid_axes = [_parse_axes(g, where=f"{where}: grid[{i}]") for i, g in enumerate(grids)]
-    else:
-        grid_axes = [_parse_axes(grids, where=where)]
-    axes = _merge_axes(grid_axes)
+    grid_axes = _parse_grids(raw.get("grid"), where=where)
+    if only_grid is not None:
+        if not 1 <= only_grid <= len(grid_axes):
+            raise SpecError(
+                f"{where}: --grid {only_grid}: the spec has {len(grid_axes)} grid table(s); "
+                f"expected 1 to {len(grid_axes)}"
+            )
+        grid_axes = [axes if i == only_grid - 1 else None for i, axes in enumerate(grid_axes)]
+    axes = _merge_axes([g for g in grid_axes if g is not None])
     excludes = _parse_excludes(raw.get("exclude", []), axes, where=where)
-    quick_sets = _quick_overrides(raw.get("quick", {}), where=where) if quick else None
+    quick_sets = _sets(raw.get("quick", {}), where=f"{where}: quick") if quick else None
+    seeds = _parse_seeds(raw, base.seed, where=where, repeats=repeats)
+    if quick:
+        seeds = seeds[:QUICK_MAX_SEEDS]
+    name = raw.get("name", Path(where).stem)
 
-    runs: list[Run] = []
-    for sub_axes in grid_axes:
+    points: list[Run] = []
+    for index, sub_axes in enumerate(grid_axes):
+        if sub_axes is None:
+            continue
         for combo in itertools.product(*sub_axes.values()) if sub_axes else [()]:
             varied = {axis: level.label for axis, level in zip(sub_axes, combo, strict=True)}
             if any(all(varied.get(a) == label for a, label in ex.items()) for ex in excludes):
                 continue
             sets = {k: v for level in combo for k, v in level.sets.items()}
-            runs.append(_make_run(base, varied, sets, quick_sets, where=where))
-    for i, extra in enumerate(raw.get("extra", [])):
-        runs.append(_parse_extra(base, extra, quick_sets, where=f"{where}: extra[{i}]"))
-    if not runs:
+            run = _make_point(base, varied, sets, quick_sets, overrides, where=where)
+            points.append(dataclasses.replace(run, grids=(index,)))
+    if only_grid is None:
+        for i, extra in enumerate(_list_of_tables(raw.get("extra", []), "extra", where=where)):
+            points.append(_parse_extra(base, extra, quick_sets, overrides,
+                                       where=f"{where}: extra[{i}]"))  # fmt: skip
+    points = _merge_shared_points(points)
+    if not points:
         raise SpecError(f"{where}: the grid and its exclusions leave no runs")
-    names = [run.name for run in runs]
+    names = [run.name for run in points]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
         raise SpecError(f"{where}: two runs are both named {duplicate!r}; make level labels unique")
+    report = parse_report(raw.get("report", {}), where=where)
+    questions = parse_questions(raw.get("question", []), axes, names, where=where)
     return Study(
-        name=str(raw.get("name", Path(where).stem)),
-        description=str(raw.get("description", "")),
+        name=name,
+        description=raw.get("description", ""),
         path=Path(where),
         axes=axes,
-        runs=runs,
+        runs=[_replicate(run, seed, len(seeds) > 1) for run in points for seed in seeds],
         base=base,
+        grids=[g for g in grid_axes if g is not None],
+        seeds=tuple(seeds),
+        report=report,
+        questions=questions,
     )
 
 
@@ -161,15 +277,37 @@ def run_name(varied: dict[str, str]) -> str:
     """Stable, file-system safe name from the varied levels, e.g. ``init=he_bn=before``."""
     if not varied:
         return "base"
-    return "_".join(f"{axis}={_safe(label)}" for axis, label in varied.items())
+    return "_".join(f"{axis}={safe_name(label)}" for axis, label in varied.items())
 
 
-def _make_run(
-    base: RunConfig, varied: dict[str, str], sets: dict[str, Any], quick: dict[str, Any] | None, *,
-    where: str,
+def _replicate(point: Run, seed: int, several: bool) -> Run:
+    """The run of `point` with `seed` (named ``<point>_seed=K`` when there are several)."""
+    name = f"{point.name}_seed={seed}" if several else point.name
+    config = dataclasses.replace(point.config, seed=seed)
+    return dataclasses.replace(point, name=name, config=config, point=point.name, seed=seed)
+
+
+def _merge_shared_points(points: list[Run]) -> list[Run]:
+    """One run per distinct config: a point two sub-grids share (e.g. the base settings)
+    runs once, named by its first occurrence, with the levels and sub-grids of all."""
+    merged: dict[str, Run] = {}
+    for run in points:
+        key = repr(run.config.to_dict())
+        first = merged.get(key)
+        if first is None:
+            merged[key] = run
+            continue
+        varied = {**first.varied, **{a: v for a, v in run.varied.items() if a not in first.varied}}
+        merged[key] = dataclasses.replace(first, varied=varied, grids=first.grids + run.grids)
+    return list(merged.values())
+
+
+def _make_point(
+    base: RunConfig, varied: dict[str, str], sets: dict[str, Any], quick: dict[str, Any] | None,
+    overrides: dict[str, Any], *, where: str,
 ) -> Run:  # fmt: skip
     name = run_name(varied)
-    config = replace_paths(base, sets, where=f"{where}: run {name}")
+    config = replace_paths(base, {**sets, **overrides}, where=f"{where}: run {name}")
     if quick is not None:
         config = shrink(config, quick, where=f"{where}: run {name}")
     return Run(name=name, config=config, varied=varied)
@@ -186,6 +324,37 @@ def shrink(config: RunConfig, overrides: dict[str, Any], *, where: str) -> RunCo
     return replace_paths(config, {**caps, **overrides}, where=where)
 
 
+def _parse_seeds(
+    raw: dict[str, Any], base_seed: int, *, where: str, repeats: int | None
+) -> list[int]:
+    if repeats is not None:
+        if repeats < 1:
+            raise SpecError(f"--repeats {repeats}; expected >= 1")
+        return [base_seed + i for i in range(repeats)]
+    if "repeats" in raw and "seeds" in raw:
+        raise SpecError(f"{where}: give repeats or seeds, not both")
+    if "seeds" in raw:
+        seeds = raw["seeds"]
+        integers = isinstance(seeds, list) and all(
+            isinstance(s, int) and not isinstance(s, bool) for s in seeds
+        )
+        if not integers or not seeds:
+            raise SpecError(f"{where}: seeds = {seeds!r}; expected a non-empty list of integers")
+        if len(set(seeds)) != len(seeds):
+            raise SpecError(f"{where}: seeds = {seeds!r} repeats a seed")
+        return list(seeds)
+    count = raw.get("repeats", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise SpecError(f"{where}: repeats = {count!r}; expected an integer >= 1")
+    return [base_seed + i for i in range(count)]
+
+
+def _parse_grids(grids: Any, *, where: str) -> list[dict[str, list[Level]]]:
+    if isinstance(grids, list):  # [[grid]]: several sub-grids, runs are their union
+        return [_parse_axes(g, where=f"{where}: grid[{i}]") for i, g in enumerate(grids)]
+    return [_parse_axes(grids, where=where)]
+
+
 def _parse_axes(grid: Any, *, where: str) -> dict[str, list[Level]]:
     if grid is None:
         return {}
@@ -195,7 +364,7 @@ def _parse_axes(grid: Any, *, where: str) -> dict[str, list[Level]]:
     for key, spec in grid.items():
         if isinstance(spec, list):
             axis = key.rsplit(".", 1)[-1]
-            levels = [Level(_label(v), {key: v}) for v in spec]
+            levels = [Level(level_label(v), {key: v}) for v in spec]
         elif isinstance(spec, dict) and "levels" in spec:
             _only(spec, {"levels"}, where=f"{where}: grid.{key}")
             if not isinstance(spec["levels"], dict):
@@ -209,10 +378,12 @@ def _parse_axes(grid: Any, *, where: str) -> dict[str, list[Level]]:
             _only(spec, {"key", "values"}, where=f"{where}: grid.{key}")
             values = spec.get("values")
             axis = key
+            if not isinstance(spec["key"], str):
+                raise SpecError(f"{where}: grid.{key}.key = {spec['key']!r}; expected a dotted key")
             if isinstance(values, dict):
                 levels = [Level(str(label), {spec["key"]: v}) for label, v in values.items()]
             elif isinstance(values, list):
-                levels = [Level(_label(v), {spec["key"]: v}) for v in values]
+                levels = [Level(level_label(v), {spec["key"]: v}) for v in values]
             else:
                 raise SpecError(f"{where}: grid.{key}.values must be a list or a table")
         else:
@@ -222,6 +393,16 @@ def _parse_axes(grid: Any, *, where: str) -> dict[str, list[Level]]:
             )
         if not levels:
             raise SpecError(f"{where}: grid.{key} has no levels")
+        if axis == "seed":
+            raise SpecError(
+                f"{where}: grid axis 'seed': seeds are replicates, not a grid axis; use "
+                "repeats = N or seeds = [...] at the top level"
+            )
+        if axis in RESERVED_AXES:
+            raise SpecError(
+                f"{where}: grid axis {axis!r} has the name of a results column; name the axis "
+                f'yourself: {axis}_level = {{ key = "{key}", values = [...] }}'
+            )
         if axis in axes:
             raise SpecError(f"{where}: two grid axes are both named {axis!r}")
         labels = [level.label for level in levels]
@@ -241,38 +422,45 @@ def _merge_axes(grid_axes: list[dict[str, list[Level]]]) -> dict[str, list[Level
     return merged
 
 
+def _list_of_tables(value: Any, key: str, *, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise SpecError(f"{where}: {key} must be an array of tables ([[{key}]])")
+    return value
+
+
 def _parse_excludes(
     excludes: Any, axes: dict[str, list[Level]], *, where: str
 ) -> list[dict[str, str]]:
-    if not isinstance(excludes, list):
-        raise SpecError(f"{where}: exclude must be an array of tables ([[exclude]])")
     parsed = []
-    for i, ex in enumerate(excludes):
+    for i, ex in enumerate(_list_of_tables(excludes, "exclude", where=where)):
         if not isinstance(ex, dict) or not ex:
             raise SpecError(f"{where}: exclude[{i}] must be a table of axis = level")
         for axis, label in ex.items():
             if axis not in axes:
                 raise SpecError(f"{where}: exclude[{i}] names unknown axis {axis!r}")
-            if _label(label) not in {level.label for level in axes[axis]}:
+            if level_label(label) not in {level.label for level in axes[axis]}:
                 raise SpecError(f"{where}: exclude[{i}].{axis} = {label!r} is not a level")
-        parsed.append({axis: _label(label) for axis, label in ex.items()})
+        parsed.append({axis: level_label(label) for axis, label in ex.items()})
     return parsed
 
 
-def _parse_extra(base: RunConfig, extra: Any, quick: dict[str, Any] | None, *, where: str) -> Run:
+def _parse_extra(
+    base: RunConfig, extra: Any, quick: dict[str, Any] | None, overrides: dict[str, Any], *,
+    where: str,
+) -> Run:  # fmt: skip
     if not isinstance(extra, dict):
         raise SpecError(f"{where} must be a table {{ name = ..., set = {{...}} }}")
     _only(extra, {"name", "set"}, where=where)
     sets = _sets(extra.get("set", {}), where=f"{where}.set")
-    varied = {key.rsplit(".", 1)[-1]: _label(value) for key, value in sets.items()}
-    run = _make_run(base, varied, sets, quick, where=where)
+    varied = {key.rsplit(".", 1)[-1]: level_label(value) for key, value in sets.items()}
+    run = _make_point(base, varied, sets, quick, overrides, where=where)
     if "name" in extra:
-        return Run(name=_safe(str(extra["name"])), config=run.config, varied=varied)
+        if not isinstance(extra["name"], str):
+            raise SpecError(f"{where}.name = {extra['name']!r}; expected a string")
+        return dataclasses.replace(
+            run, name=safe_name(extra["name"]), point=safe_name(extra["name"])
+        )
     return run
-
-
-def _quick_overrides(quick: Any, *, where: str) -> dict[str, Any]:
-    return _sets(quick, where=f"{where}: quick")
 
 
 def _sets(sets: Any, *, where: str) -> dict[str, Any]:
@@ -298,13 +486,18 @@ def _only(table: dict[str, Any], allowed: set[str], *, where: str) -> None:
         raise SpecError(f"{where}: unknown key {unknown[0]!r}; allowed: {allowed_keys}")
 
 
-def _label(value: Any) -> str:
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    if isinstance(value, (list, tuple)):
-        return "x".join(str(v) for v in value)
-    return str(value)
-
-
-def _safe(label: str) -> str:
-    return re.sub(r"[^A-Za-z0-9.+\-]+", "-", label).strip("-") or "_"
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """``--set key=value`` items as dotted keys and values; values are read as TOML
+    (``30``, ``1e-3``, ``"adamw"``, ``[64, 64]``; a bare word is a string)."""
+    sets: dict[str, Any] = {}
+    for item in items:
+        key, eq, text = item.partition("=")
+        key = key.strip()
+        if not eq or not key:
+            raise SpecError(f"--set {item!r}: expected KEY=VALUE, e.g. --set train.epochs=30")
+        try:
+            value = tomllib.loads(f"v = {text.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = text.strip()  # a bare word such as adamw
+        sets[key] = value
+    return sets

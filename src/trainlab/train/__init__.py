@@ -1,36 +1,69 @@
-"""Training: fit() loop, callbacks, regularization, devices and seeding."""
+"""Training: the fit() loop, its callbacks and schedules, losses, regularization, configs."""
 
 from trainlab.train.callbacks import (
     Callback,
     EarlyStopping,
     KeepBest,
+    LRSchedule,
     StopDecision,
     TrainState,
     early_stopping_step,
     is_improvement,
 )
+from trainlab.train.config import (
+    EARLY_STOPPING,
+    SCHEDULERS,
+    STOP_METRICS,
+    OptimConfig,
+    TrainConfig,
+    build_optimizer,
+    build_regularization,
+    build_scheduler,
+    early_stopping_callbacks,
+)
 from trainlab.train.device import seed_everything, select_device
-from trainlab.train.fit import evaluate, fit
+from trainlab.train.divergence import StopOnNonFinite
+from trainlab.train.evaluation import evaluate, first_samples
+from trainlab.train.fit import fit
 from trainlab.train.history import History
 from trainlab.train.losses import LOSSES, resolve_loss
+from trainlab.train.monitoring import MonitorLogger
 from trainlab.train.predict import predict
 from trainlab.train.regularize import OPTIMIZERS, Regularization, make_optimizer
+from trainlab.train.schedules import always, every, first, never
 
 __all__ = [
+    "EARLY_STOPPING",
     "LOSSES",
     "OPTIMIZERS",
+    "SCHEDULERS",
+    "STOP_METRICS",
     "Callback",
     "EarlyStopping",
     "History",
     "KeepBest",
+    "LRSchedule",
+    "MonitorLogger",
+    "OptimConfig",
     "Regularization",
     "StopDecision",
+    "StopOnNonFinite",
+    "TrainConfig",
     "TrainState",
+    "always",
+    "build_optimizer",
+    "build_regularization",
+    "build_scheduler",
+    "early_stopping_callbacks",
     "early_stopping_step",
     "evaluate",
+    "every",
+    "first",
+    "first_samples",
     "fit",
     "is_improvement",
     "make_optimizer",
+    "never",
     "predict",
     "resolve_loss",
     "seed_everything",

@@ -23,35 +23,47 @@ MODES: tuple[str, ...] = ("min", "max")
 
 @dataclass
 class TrainState:
-    """What a callback sees: the live objects and where training is.
+    """What a callback sees: the live objects, what the loop is working with, where it is.
 
     Attributes:
         model: the model being trained.
         optimizer: its optimizer.
         history: the History being filled (epochs so far, batches of finished epochs).
+        loss_fn: the data loss, ``loss_fn(output, y)``.
+        device: where the model and batches live.
+        train_loader, val_loader: the batches fit() was given (val_loader may be None).
         epoch: current epoch (1-based; 0 before the first).
         step: optimizer steps taken so far.
         batch_loss: last batch's data loss as a 0-d tensor (reading it syncs the device).
-        metrics: the last finished epoch's row (keys of ``EPOCH_COLUMNS``).
+        epoch_losses: this epoch's batch losses so far, device tensors.
+        metrics: the last finished epoch's row (keys of ``EPOCH_COLUMNS``, or more).
         stop: set by ``request_stop``; fit() ends after the current batch/epoch hook.
         stop_reason: why a stop was requested.
+        stop_status: the History status a stop leads to: ``stopped`` or ``diverged``.
     """
 
     model: nn.Module
     optimizer: torch.optim.Optimizer
     history: History
+    loss_fn: Any = None
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    train_loader: Any = None
+    val_loader: Any = None
     epoch: int = 0
     step: int = 0
     batch_loss: torch.Tensor | None = None
+    epoch_losses: list[torch.Tensor] = field(default_factory=list)
     metrics: dict[str, float] = field(default_factory=dict)
     stop: bool = False
     stop_reason: str | None = None
+    stop_status: str = "stopped"
 
-    def request_stop(self, reason: str) -> None:
-        """Ask fit() to stop; the first reason given is kept."""
+    def request_stop(self, reason: str, *, status: str = "stopped") -> None:
+        """Ask fit() to stop; the first reason (and its status) given is kept."""
         if not self.stop:
             self.stop = True
             self.stop_reason = reason
+            self.stop_status = status
 
 
 class Callback:
@@ -224,6 +236,28 @@ class EarlyStopping(Callback):
             None if best_state is None else {k: v.clone() for k, v in best_state.items()}
         )
         self._resumed = True
+
+
+class LRSchedule(Callback):
+    """Steps a learning-rate scheduler once per epoch (``ReduceLROnPlateau`` gets val_loss)."""
+
+    def __init__(self, scheduler: Any) -> None:
+        self.scheduler = scheduler
+
+    def on_epoch_end(self, state: TrainState) -> None:
+        """One scheduler step after each epoch."""
+        if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            self.scheduler.step(state.metrics["val_loss"])
+        else:
+            self.scheduler.step()
+
+    def state_dict(self) -> dict[str, Any]:
+        """The scheduler's own state."""
+        return self.scheduler.state_dict()
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the scheduler's state."""
+        self.scheduler.load_state_dict(state)
 
 
 class KeepBest(EarlyStopping):

@@ -1,8 +1,9 @@
-"""Loss functions by name, and batch accuracy."""
+"""Loss functions by name, the network output each expects, and batch accuracy."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -19,11 +20,19 @@ def _mse(output: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.mse_loss(output, target)
 
 
-LOSSES: dict[str, LossFn] = {
-    "cross_entropy": F.cross_entropy,  # logits (N, C), labels (N,)
-    "clipped_cross_entropy": clipped_cross_entropy,  # probabilities (softmax output)
-    "nll": F.nll_loss,  # log-probabilities (log_softmax output)
-    "mse": _mse,
+@dataclass(frozen=True)
+class Loss:
+    """A named loss: the function, and the head the network ends with for it."""
+
+    fn: LossFn
+    output: str  # a key of trainlab.models.OUTPUTS
+
+
+LOSSES: dict[str, Loss] = {
+    "cross_entropy": Loss(F.cross_entropy, "logits"),  # logits (N, C), labels (N,)
+    "clipped_cross_entropy": Loss(clipped_cross_entropy, "softmax"),  # probabilities
+    "nll": Loss(F.nll_loss, "log_softmax"),  # log-probabilities
+    "mse": Loss(_mse, "logits"),  # regression on one-hot targets, linear output
 }
 
 
@@ -33,7 +42,7 @@ def resolve_loss(loss: str | LossFn) -> LossFn:
         return loss
     if loss not in LOSSES:
         raise ConfigError(f"loss = {loss!r}; expected a callable or one of {sorted(LOSSES)}")
-    return LOSSES[loss]
+    return LOSSES[loss].fn
 
 
 def correct_count(output: torch.Tensor, y: torch.Tensor) -> torch.Tensor | None:

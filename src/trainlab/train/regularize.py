@@ -22,7 +22,11 @@ from torch import nn
 
 from trainlab.errors import ConfigError
 
-OPTIMIZERS: tuple[str, ...] = ("sgd", "adam", "adamw")
+OPTIMIZERS: dict[str, type[torch.optim.Optimizer]] = {
+    "sgd": torch.optim.SGD,
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+}
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,7 @@ def make_optimizer(
         ConfigError: unknown name, or a negative lr / weight_decay / momentum.
     """
     if name not in OPTIMIZERS:
-        raise ConfigError(f"optimizer = {name!r}; expected one of {OPTIMIZERS}")
+        raise ConfigError(f"optimizer = {name!r}; expected one of {', '.join(OPTIMIZERS)}")
     for arg, value in (("lr", lr), ("weight_decay", weight_decay), ("momentum", momentum)):
         if value < 0:
             raise ConfigError(f"{arg} = {value!r}; expected >= 0")
@@ -82,6 +86,4 @@ def make_optimizer(
         raise ConfigError(f"momentum = {momentum!r} is only used by 'sgd', not {name!r}")
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=betas, weight_decay=weight_decay)
-    return torch.optim.AdamW(params, lr=lr, betas=betas, weight_decay=weight_decay)
+    return OPTIMIZERS[name](params, lr=lr, betas=betas, weight_decay=weight_decay)

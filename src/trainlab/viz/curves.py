@@ -15,6 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from trainlab.errors import ConfigError
+from trainlab.stats import t_interval
 
 # (title, columns) per panel of one run in a history grid
 HISTORY_PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -129,7 +130,8 @@ def _draw_run(ax, frame: pd.DataFrame, panel, *, x: str, star: int | None) -> No
         )
     xs = frame[x].to_numpy()
     for col in present:
-        ax.plot(xs, frame[col].to_numpy(float), label=_label(col))
+        style = "--" if col.startswith("train") else "-"
+        ax.plot(xs, frame[col].to_numpy(float), style, label=_label(col))
         if star is not None:
             hit = np.flatnonzero(xs == star)
             if hit.size == 0:
@@ -157,17 +159,21 @@ def learning_curve(
     *,
     stats: Sequence[str] = ("loss", "acc"),
     log_x: bool = False,
+    by: Sequence[str] = (),
 ) -> Figure:
-    """Final metrics against one hyperparameter: one panel per statistic.
+    """Metrics against one hyperparameter: one panel per statistic, mean over seeds.
 
     Args:
         table: one row per run with a `param` column and ``<metric>_<stat>`` columns
-            (e.g. val_loss); rows sharing a `param` value are averaged.
+            (e.g. val_loss); rows sharing a `param` value (replicates) are averaged and,
+            with two or more, drawn with their 95% t-interval as a band.
         param: the hyperparameter column on the x axis.
         metrics: column prefixes drawn as lines ("train", "val", "test").
         stats: column suffixes, one panel each ("loss", "acc").
         log_x: logarithmic x axis; a zero value (e.g. no weight decay) switches to
             a symmetric-log axis that is linear below the smallest positive value.
+        by: other axes of the same sub-grid: one line per combination of their levels
+            (a curve never averages over a factor, e.g. Adam and AdamW apart).
     """
     if param not in table.columns:
         raise ConfigError(f"learning_curve: no column {param!r}; columns: {list(table.columns)}")
@@ -176,28 +182,61 @@ def learning_curve(
     if not panels:
         wanted = [f"{m}_{s}" for s in stats for m in metrics]
         raise ConfigError(f"learning_curve: none of {wanted} in columns {list(table.columns)}")
-    means = table.groupby(param)[[c for _, cols in panels for c in cols]].mean().sort_index()
-    xs = means.index.to_numpy(float)
-    fig = Figure(figsize=(4.5 * len(panels), 3.4), layout="constrained")
+    groups = list(table.groupby(list(by), sort=False)) if by else [((), table)]
+    fig = Figure(figsize=(4.8 * len(panels), 3.6), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    xs_all = table[param].to_numpy(float)
     for ax, (stat, cols) in zip(axes, panels, strict=True):
-        for col in cols:
-            ax.plot(xs, means[col].to_numpy(float), ".-", label=_label(col))
-        if log_x:
-            positive = xs[xs > 0]
-            if positive.size == len(xs):
-                ax.set_xscale("log")
-            elif positive.size and (xs >= 0).all():
-                ax.set_xscale("symlog", linthresh=float(positive.min()))
-            else:
-                raise ConfigError(f"learning_curve: log_x needs {param} >= 0; got {xs.tolist()}")
+        for key, group in groups:
+            suffix = _group_label(by, key)
+            for col in cols:
+                xs, mean, low, high = _mean_band(group, param, col)
+                style = "--" if col.startswith("train") else "-"
+                line = ax.plot(xs, mean, style, marker=".", label=f"{_label(col)}{suffix}")[0]
+                if np.isfinite(low).any():
+                    ax.fill_between(xs, low, high, color=line.get_color(), alpha=0.15)
+        _scale_x(ax, xs_all, param, log_x)
         if stat == "acc":
             ax.set_ylim(0.0, 1.01)
         ax.set_xlabel(param)
         name = stat.replace("acc", "accuracy")
         ax.set_ylabel(name)
         ax.set_title(f"{name} vs {param}")
-        ax.legend()
+        ax.legend(fontsize="small")
         ax.grid(alpha=0.3)
+    n_seeds = table.groupby(param).size().max()
+    fig.suptitle(
+        f"Kept model's {', '.join(metrics)} metrics; lines: mean over seeds"
+        + (", bands: 95% t-interval" if n_seeds > 1 else " (one seed each)"),
+        fontsize=9,
+    )
     return fig
+
+
+def _mean_band(group: pd.DataFrame, param: str, col: str) -> tuple[np.ndarray, ...]:
+    """x values and the mean with its 95% t-interval (NaN for one replicate) of `col`."""
+    rows = []
+    for x, values in group.groupby(param, sort=True)[col]:
+        est = t_interval(values.to_numpy(float)[np.isfinite(values.to_numpy(float))])
+        rows.append((float(x), est.mean, est.low, est.high))
+    return tuple(np.array(column, float) for column in zip(*rows, strict=True))
+
+
+def _group_label(by: Sequence[str], key) -> str:
+    if not by:
+        return ""
+    values = key if isinstance(key, tuple) else (key,)
+    return " (" + ", ".join(f"{a}={v}" for a, v in zip(by, values, strict=True)) + ")"
+
+
+def _scale_x(ax, xs: np.ndarray, param: str, log_x: bool) -> None:
+    if not log_x:
+        return
+    positive = xs[xs > 0]
+    if positive.size == len(xs):
+        ax.set_xscale("log")
+    elif positive.size and (xs >= 0).all():
+        ax.set_xscale("symlog", linthresh=float(positive.min()))
+    else:
+        raise ConfigError(f"learning_curve: log_x needs {param} >= 0; got {sorted(set(xs))}")

@@ -65,6 +65,7 @@ class Dashboard:
         figsize: tuple[float, float] | None = None,
         dpi: float = 100,
         band_above: int = BAND_ABOVE,
+        title: str | None = None,
     ):
         self.steps = check_record(record)
         band = self.steps > band_above
@@ -78,6 +79,8 @@ class Dashboard:
             figsize = (16.0, 2.5 + 1.6 * body_rows)
         self.figure = Figure(figsize=figsize, dpi=dpi, layout="constrained")
         self.canvas = FigureCanvasAgg(self.figure)
+        if title:
+            self.figure.suptitle(title, fontweight="bold")
         grid = self.figure.add_gridspec(
             1 + body_rows, max(len(columns), 1), height_ratios=[1.4] + [1.0] * body_rows
         )
@@ -186,6 +189,7 @@ def dashboard(
     figsize: tuple[float, float] | None = None,
     dpi: float = 100,
     band_above: int = BAND_ABOVE,
+    title: str | None = None,
 ) -> Figure:
     """The dashboard of `record` up to batch `upto` (default: all batches) as a Figure.
 
@@ -195,12 +199,13 @@ def dashboard(
         figsize: inches; default 16 wide, 2.5 + 1.6 per layer row high.
         dpi: pixels per inch of the rendered figure.
         band_above: draw quantile bands instead of boxes above this many steps.
+        title: shown above the panels, e.g. the run's name.
 
     Raises:
         RecordError: the record has no steps or inconsistent summary shapes.
         ConfigError: `upto` is outside 1..n_steps.
     """
-    dash = Dashboard(record, figsize=figsize, dpi=dpi, band_above=band_above)
+    dash = Dashboard(record, figsize=figsize, dpi=dpi, band_above=band_above, title=title)
     t = dash.steps if upto is None else upto
     if not 1 <= t <= dash.steps:
         raise ConfigError(f"upto={upto}; expected 1 <= upto <= {dash.steps} (record steps)")

@@ -43,11 +43,13 @@ def sample_grid(
     *,
     n: int = 16,
     cols: int = 8,
+    title: str | None = None,
 ) -> Figure:
     """The first `n` images with their class names as titles.
 
-    With `predictions` each title reads "pred/true" and wrong ones are red.
-    Float images (e.g. standardized) are min-max scaled per image for display.
+    With `predictions` each title reads "pred/true" (wrong ones red) and a key says so.
+    Float images (e.g. standardized) are min-max scaled per image for display. `title`
+    says what is shown (dataset, split, raw or standardized pixels).
     """
     if n < 1:
         raise ConfigError(f"n={n}; expected at least 1 image")
@@ -77,11 +79,18 @@ def sample_grid(
             pred = classes[int(preds[i])]
             wrong = int(preds[i]) != int(labels[i])
             ax.set_title(f"{pred}/{true}", fontsize=9, color=WRONG_COLOR if wrong else "black")
+    key = "predicted/true class; wrong predictions in red" if preds is not None else ""
+    if title or key:
+        fig.suptitle("\n".join(t for t in (title, key) if t), fontsize=10)
     return fig
 
 
 def class_distribution(
-    labels_by_split: Mapping[str, torch.Tensor], classes: Sequence[str], *, normalize: bool = False
+    labels_by_split: Mapping[str, torch.Tensor],
+    classes: Sequence[str],
+    *,
+    normalize: bool = False,
+    title: str = "class distribution",
 ) -> Figure:
     """Grouped bars: samples per class, one bar per split (fractions with `normalize`)."""
     if not labels_by_split:
@@ -106,6 +115,6 @@ def class_distribution(
     ax.set_xticks(positions, list(classes), rotation=45, ha="right")
     ax.set_xlabel("class")
     ax.set_ylabel("fraction" if normalize else "count")
-    ax.set_title("class distribution")
-    ax.legend()
+    ax.set_title(title)
+    ax.legend(title="split (samples)")
     return fig

@@ -28,16 +28,16 @@ from trainlab.viz.dashboard import BAND_ABOVE, Dashboard, check_record
 from trainlab.viz.gif import GifStreamWriter, make_palette
 
 FigFun = Callable[[int, dict, dict, dict, list, list], Figure]
-SUFFIXES = (".gif", ".mp4")
+SUFFIXES = (".gif", ".mp4")  # the formats a movie can be written in
 # progress=None shows a bar from this many frames on
 PROGRESS_FROM = 200
 
 
 def _dashboard_frames(
-    record: Record, *, figsize, dpi: float, band_above: int
+    record: Record, *, figsize, dpi: float, band_above: int, title: str | None = None
 ) -> tuple[Iterator[np.ndarray], np.ndarray]:
     """(frames, palette): frames are views of one reused buffer, valid until the next."""
-    dash = Dashboard(record, figsize=figsize, dpi=dpi, band_above=band_above)
+    dash = Dashboard(record, figsize=figsize, dpi=dpi, band_above=band_above, title=title)
     canvas = dash.canvas
     dash.show_upto(0)  # empty data: draws axes, labels, legend only
     canvas.draw()
@@ -164,6 +164,7 @@ def make_movie(
     figsize: tuple[float, float] | None = None,
     dpi: float = 100,
     band_above: int = BAND_ABOVE,
+    title: str | None = None,
 ) -> Path:
     """Write a movie with one frame per batch of `record`; the suffix picks GIF or MP4.
 
@@ -181,7 +182,7 @@ def make_movie(
             (Monitor mode ``full`` or ``sample``). Each figure is closed after use.
         fps: frames per second.
         progress: tqdm bar; None shows it from 200 frames on.
-        figsize, dpi, band_above: dashboard size and style, as for `dashboard`.
+        figsize, dpi, band_above, title: dashboard size and style, as for `dashboard`.
 
     Returns:
         The path written.
@@ -197,7 +198,9 @@ def make_movie(
         raise ConfigError(f"fps={fps}; expected a positive number of frames per second")
     steps = check_record(record)
     if fig_fun is None:
-        frames, palette = _dashboard_frames(record, figsize=figsize, dpi=dpi, band_above=band_above)
+        frames, palette = _dashboard_frames(
+            record, figsize=figsize, dpi=dpi, band_above=band_above, title=title
+        )
     else:
         _tensor_lists(record)  # fail before creating any file
         frames, palette = _user_frames(record, fig_fun), None

@@ -14,26 +14,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import torch
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from torch import nn
 
-import trainlab
 from trainlab.atomic import save_figure
-from trainlab.config import RunConfig
 from trainlab.data import TensorLoader
-from trainlab.data.sources import CLASSES
-from trainlab.data.synthetic import SHAPES
 from trainlab.errors import ConfigError, RecordError
 from trainlab.monitor.record import JSON_NAME, Record
 from trainlab.sweep import rundir
-from trainlab.sweep.build import build_model
-from trainlab.sweep.run import EVAL_BATCH_SIZE, load_run_splits
+from trainlab.sweep.config import RunConfig, build_run_model
+from trainlab.sweep.run import load_run_splits
 from trainlab.train import History, evaluate, predict
+from trainlab.train.evaluation import confusion_matrix
+from trainlab.train.fit import EVAL_BATCH_SIZE
+from trainlab.version import __version__
 from trainlab.viz import sample_grid
+from trainlab.viz.confusion import confusion_matrix_figure
 
 SPLITS = ("train", "val", "test")
 
@@ -65,13 +62,6 @@ class LoadedRun:
     varied: dict[str, str]
 
 
-def input_shape(dataset: str) -> tuple[int, int, int]:
-    """(C, H, W) of one image of `dataset`."""
-    if dataset not in SHAPES:
-        raise ConfigError(f"dataset {dataset!r}; expected one of {', '.join(SHAPES)}")
-    return SHAPES[dataset]
-
-
 def read_config(directory: str | Path) -> tuple[RunConfig, dict[str, Any]]:
     """The run's config and the raw ``config.json`` (name, varied levels, version).
 
@@ -82,9 +72,9 @@ def read_config(directory: str | Path) -> tuple[RunConfig, dict[str, Any]]:
     path = Path(directory) / rundir.CONFIG_FILE
     raw = _read_json(path)
     saved = str(raw.get("trainlab_version", "unknown"))
-    if _major_minor(saved) != _major_minor(trainlab.__version__):
+    if _major_minor(saved) != _major_minor(__version__):
         raise RecordError(
-            f"{path}: written by trainlab {saved}; this is trainlab {trainlab.__version__}. "
+            f"{path}: written by trainlab {saved}; this is trainlab {__version__}. "
             f"Reload it with trainlab {'.'.join(_major_minor(saved))}.x or re-run the study."
         )
     if "config" not in raw:
@@ -105,11 +95,7 @@ def load_model(directory: str | Path, config: RunConfig | None = None) -> nn.Mod
         meta = rundir.read_meta(directory)
         status = f" (run status: {meta['status']})" if meta else " (the run is unfinished)"
         raise RecordError(f"{path}: missing; the run saved no trained weights{status}")
-    model = build_model(
-        config.model,
-        in_shape=input_shape(config.data.name),
-        n_classes=len(CLASSES[config.data.name]),
-    )
+    model = build_run_model(config)
     state = torch.load(path, map_location="cpu", weights_only=True)
     try:
         model.load_state_dict(state)
@@ -125,9 +111,7 @@ def load_run(directory: str | Path) -> LoadedRun:
         RecordError: a file is missing or unreadable, or the run comes from another
             major.minor version of trainlab; the message names the file.
     """
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise RecordError(f"{directory}: not a directory; expected a run directory (OUT/runs/NAME)")
+    directory = rundir.check_run_dir(directory)
     config, raw = read_config(directory)
     meta_path = directory / rundir.META_FILE
     meta = _read_json(meta_path)
@@ -184,7 +168,7 @@ def evaluate_run(
     """
     if split not in SPLITS:
         raise ConfigError(f"split={split!r}; expected one of {', '.join(SPLITS)}")
-    directory = Path(directory)
+    directory = rundir.check_run_dir(directory)
     config, _ = read_config(directory)
     model = load_model(directory, config)
     splits = load_run_splits(config.data)
@@ -205,47 +189,6 @@ def evaluate_run(
             ),
         ]
     return result
-
-
-def confusion_matrix(y_true: torch.Tensor, y_pred: torch.Tensor, n_classes: int) -> np.ndarray:
-    """(n_classes, n_classes) int64 counts: row = true class, column = predicted class."""
-    y_true = torch.as_tensor(y_true).long().cpu()
-    y_pred = torch.as_tensor(y_pred).long().cpu()
-    if y_true.shape != y_pred.shape:
-        raise ConfigError(f"{len(y_true)} labels but {len(y_pred)} predictions")
-    for name, y in (("labels", y_true), ("predictions", y_pred)):
-        if len(y) and (int(y.min()) < 0 or int(y.max()) >= n_classes):
-            raise ConfigError(
-                f"{name} span {int(y.min())}..{int(y.max())}; expected 0..{n_classes - 1}"
-            )
-    flat = torch.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes)
-    return flat.reshape(n_classes, n_classes).numpy()
-
-
-def confusion_matrix_figure(
-    matrix: np.ndarray, classes: list[str] | tuple[str, ...], *, title: str | None = None
-) -> Figure:
-    """Heat map of a confusion matrix with the count in each cell, rows = true class."""
-    matrix = np.asarray(matrix)
-    n = len(classes)
-    if matrix.shape != (n, n):
-        raise ConfigError(f"matrix has shape {matrix.shape}; expected ({n}, {n}) for the classes")
-    fig = Figure(figsize=(1.0 + 0.6 * n, 0.8 + 0.55 * n), layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.subplots()
-    image = ax.imshow(matrix, cmap="Blues")
-    fig.colorbar(image, ax=ax, shrink=0.8, label="samples")
-    half = matrix.max() / 2 if matrix.size else 0
-    for (row, col), count in np.ndenumerate(matrix):
-        color = "white" if count > half else "black"
-        ax.text(col, row, str(count), ha="center", va="center", fontsize=8, color=color)
-    ax.set_xticks(range(n), list(classes), rotation=45, ha="right")
-    ax.set_yticks(range(n), list(classes))
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    accuracy = np.trace(matrix) / max(matrix.sum(), 1)
-    ax.set_title(f"{title + ': ' if title else ''}accuracy {accuracy:.3f}")
-    return fig
 
 
 def _read_history(directory: Path, *, status: str) -> History:

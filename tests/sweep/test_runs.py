@@ -11,14 +11,15 @@ import pytest
 import torch
 
 import trainlab
-from trainlab.config import RunConfig
 from trainlab.data.locate import locate
 from trainlab.data.synthetic import write_synthetic
 from trainlab.errors import ConfigError, RecordError
-from trainlab.runs import confusion_matrix, confusion_matrix_figure, evaluate_run, load_run
-from trainlab.sweep import rundir
+from trainlab.sweep import evaluate_run, load_run, rundir
+from trainlab.sweep.config import RunConfig
 from trainlab.sweep.run import execute_run
 from trainlab.sweep.spec import Run
+from trainlab.train.evaluation import confusion_matrix
+from trainlab.viz.confusion import confusion_matrix_figure
 
 
 def train(out, data: dict, *, name: str = "run", batch_norm: str = "none"):
@@ -26,7 +27,7 @@ def train(out, data: dict, *, name: str = "run", batch_norm: str = "none"):
     config = RunConfig.from_dict(
         {
             "data": data,
-            "model": {"hidden": [16], "batch_norm": batch_norm, "dropout": 0.2},
+            "model": {"mlp": {"hidden": [16], "batch_norm": batch_norm, "dropout": 0.2}},
             "train": {"max_steps": 8, "test": True},
             "monitor": {"val_size": 64},
             "output": {"dashboard": False},
@@ -92,7 +93,7 @@ def test_load_run_returns_model_history_record_and_metrics(finished):
     assert run.history.n_steps == 8
     assert run.history.best_epoch == 1
     assert run.record.n_steps == 8
-    assert run.config.model.batch_norm == "before"
+    assert run.config.model.mlp.batch_norm == "before"
 
 
 def test_evaluate_run_writes_sample_grid_and_confusion_matrix(finished, tmp_path):
@@ -140,7 +141,7 @@ def test_same_major_minor_version_is_accepted(broken):
 def test_weights_of_another_network_are_refused(broken):
     path = broken / "config.json"
     saved = json.loads(path.read_text())
-    saved["config"]["model"]["hidden"] = [32]
+    saved["config"]["model"]["mlp"]["hidden"] = [32]
     path.write_text(json.dumps(saved))
     with pytest.raises(RecordError, match=r"model\.pt: weights do not fit"):
         load_run(broken)
@@ -151,9 +152,18 @@ def test_unknown_split_is_refused(finished):
         evaluate_run(finished[0], "dev")
 
 
-def test_not_a_directory(tmp_path):
-    with pytest.raises(RecordError, match="not a directory"):
+def test_a_missing_or_wrong_directory_says_what_it_is(tmp_path, finished):
+    with pytest.raises(RecordError, match="nowhere: no such directory; expected a run directory"):
         load_run(tmp_path / "nowhere")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(RecordError, match="file: not a directory"):
+        evaluate_run(tmp_path / "file")
+    with pytest.raises(RecordError, match="not a trainlab run directory"):
+        load_run(tmp_path)
+    study = finished[0].parent.parent  # OUT/runs/NAME -> OUT, a study-like directory
+    (study / "study.json").write_text("{}")
+    with pytest.raises(RecordError, match="it is a study directory: give one of"):
+        load_run(study)
 
 
 def confusion_reference(y_true, y_pred, n):

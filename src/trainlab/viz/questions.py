@@ -1,0 +1,48 @@
+"""A question's answer: the difference between its two sides with its interval."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+VERDICT_COLORS = {"differs": "tab:red", "equivalent": "tab:green", "inconclusive": "tab:gray"}
+
+
+def question_figure(answers: Sequence[Any]) -> Figure:
+    """Side a minus side b, one row per answer (per level of the question's `along` axis).
+
+    Args:
+        answers: ``trainlab.sweep.questions.Answer`` objects of one question (read through
+            ``.question`` (text, metric, a, b, along, margin), ``.level`` and
+            ``.comparison`` (difference, low, high, verdict)).
+    """
+    question = answers[0].question
+    rows = len(answers)
+    fig = Figure(figsize=(6.4, 1.5 + 0.45 * rows), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    y = np.arange(rows)[::-1]
+    for yi, ans in zip(y, answers, strict=True):
+        c = ans.comparison
+        color = VERDICT_COLORS.get(c.verdict, "black")
+        if np.isfinite(c.low) and np.isfinite(c.high):
+            ax.plot([c.low, c.high], [yi, yi], color=color, linewidth=2.5)
+        ax.plot([c.difference], [yi], "o", color=color)
+        ax.annotate(c.verdict, (c.difference, yi), xytext=(0, 7), textcoords="offset points",
+                    ha="center", fontsize=8, color=color)  # fmt: skip
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    if question.margin is not None:
+        ax.axvspan(-question.margin, question.margin, color="tab:green", alpha=0.12,
+                   label=f"equivalence margin +-{question.margin:g}")  # fmt: skip
+        ax.legend(fontsize=8, loc="lower right")
+    labels = [f"{question.along}={a.level}" if a.level is not None else "all" for a in answers]
+    ax.set_yticks(y, labels)
+    ax.set_ylim(-0.8, rows - 0.2)
+    ax.set_xlabel(f"{question.a.label()} minus {question.b.label()}  ({question.metric})")
+    ax.set_title(question.text, fontsize=10, wrap=True)
+    ax.grid(alpha=0.3, axis="x")
+    return fig

@@ -1,0 +1,45 @@
+"""Digits chosen by the interval: two significant digits of the half-width."""
+
+import math
+
+import pytest
+
+from trainlab.errors import ConfigError
+from trainlab.stats import format_estimate, noise_decimals, round_to_noise
+
+
+@pytest.mark.parametrize(
+    ("mean", "low", "high", "text"),
+    [
+        (0.41234, 0.39876, 0.42591, "0.412 (0.399 to 0.426)"),  # half-width 0.0136 -> 3 dp
+        (0.41234, 0.40744, 0.41724, "0.4123 (0.4074 to 0.4172)"),  # 0.0049 -> 4 dp
+        (1234.5, 987.6, 1481.4, "1230 (990 to 1480)"),  # 247 -> tens
+        (0.412, 0.399, 0.425, "0.412 (0.399 to 0.425)"),
+        (-0.0004, -0.0304, 0.0296, "0.000 (-0.030 to 0.030)"),  # no "-0.000"
+        (0.0004, -0.0304, 0.0304, "0.000 (-0.030 to 0.030)"),
+        (5.0, 4.0, 6.0, "5.0 (4.0 to 6.0)"),  # half-width exactly 1 -> 1 dp
+    ],
+)
+def test_format_estimate_rounds_to_the_noise(mean, low, high, text):
+    assert format_estimate(mean, low, high) == text
+
+
+@pytest.mark.parametrize(
+    ("mean", "text"), [(0.412345, "0.4123"), (12345.6, "12350"), (-3.0, "-3.000"), (0.0, "0")]
+)
+def test_format_estimate_without_interval_keeps_four_significant_digits(mean, text):
+    assert format_estimate(mean) == text
+    assert format_estimate(mean, math.nan, math.nan) == text
+    assert format_estimate(mean, 1.0, 1.0) == text  # zero width: no noise scale
+
+
+def test_round_to_noise_rounds_like_the_formatter():
+    assert round_to_noise(0.41234, 0.0136) == 0.412
+    assert round_to_noise(1234.5, 247.0) == 1230.0
+    assert round_to_noise(0.412345, math.nan) == 0.4123
+    assert noise_decimals(0.0136) == 3 and noise_decimals(0.0099) == 4 and noise_decimals(25) == 0
+
+
+def test_noise_decimals_needs_a_positive_halfwidth():
+    with pytest.raises(ConfigError, match="halfwidth"):
+        noise_decimals(0.0)
