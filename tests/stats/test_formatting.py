@@ -43,3 +43,10 @@ def test_round_to_noise_rounds_like_the_formatter():
 def test_noise_decimals_needs_a_positive_halfwidth():
     with pytest.raises(ConfigError, match="halfwidth"):
         noise_decimals(0.0)
+
+
+def test_plus_minus_cells_keep_two_digits_of_the_half_width():
+    from trainlab.stats import format_plus_minus
+
+    assert format_plus_minus(0.41234, 0.39934, 0.42534) == "0.412 ± 0.013"
+    assert format_plus_minus(12.5) == "12.50"  # no interval: 4 significant digits

@@ -8,7 +8,7 @@ keyword front for quick use (`mlp`, `cnn`, `resnet_cifar`).
 from trainlab.models.cnn import CNNConfig, build_cnn, cnn
 from trainlab.models.config import BUILDERS, ModelConfig, build_model
 from trainlab.models.conv_only import conv_only_net
-from trainlab.models.init import ACTIVATIONS, INITS, init_weights, make_activation
+from trainlab.models.init import ACTIVATIONS, INITS, WEIGHT_LAYERS, init_weights, make_activation
 from trainlab.models.layers import BatchNorm1d, BatchNorm2d, Dropout
 from trainlab.models.mlp import BATCH_NORM_PLACEMENTS, MLPConfig, build_mlp, mlp
 from trainlab.models.modes import evaluating
@@ -30,6 +30,7 @@ __all__ = [
     "BUILDERS",
     "INITS",
     "OUTPUTS",
+    "WEIGHT_LAYERS",
     "BatchNorm1d",
     "BatchNorm2d",
     "CNNConfig",

@@ -19,6 +19,8 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
 }
 
 INITS: tuple[str, ...] = ("default", "he", "he_uniform", "uniform", "xavier")
+# Layers with a weight matrix: what init schemes re-draw and monitors watch.
+WEIGHT_LAYERS: tuple[type[nn.Module], ...] = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
 
 
 def make_activation(name: str) -> nn.Module:
@@ -48,7 +50,7 @@ def init_weights(module: nn.Module, scheme: str) -> None:
     if scheme == "default":
         return
     for layer in module.modules():
-        if not isinstance(layer, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)):
+        if not isinstance(layer, WEIGHT_LAYERS):
             continue
         _init_layer(layer, scheme)
 

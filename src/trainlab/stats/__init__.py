@@ -15,7 +15,12 @@ from trainlab.stats.contrasts import (
     pooled_noise,
 )
 from trainlab.stats.effects import axis_verdicts, interactions, main_effects, sign_reversals
-from trainlab.stats.formatting import format_estimate, noise_decimals, round_to_noise
+from trainlab.stats.formatting import (
+    format_estimate,
+    format_plus_minus,
+    noise_decimals,
+    round_to_noise,
+)
 from trainlab.stats.planning import noise_upper_bound, repeats_needed
 from trainlab.stats.replicates import Estimate, config_table, t_interval
 from trainlab.stats.table import usable_runs
@@ -33,6 +38,7 @@ __all__ = [
     "config_means",
     "config_table",
     "format_estimate",
+    "format_plus_minus",
     "interactions",
     "linear_contrast",
     "main_effects",

@@ -106,7 +106,9 @@ def _paired(pairs: np.ndarray, keys: list[str], confidence: float) -> _Analysis:
     e = t_interval(pairs, confidence)
     # sd of a difference of two runs = sqrt(2) * per-side sd.
     planning_sd = e.sd / math.sqrt(2)
-    return _Analysis(e.mean, e.low, e.high, e.df, planning_sd, f"paired on {keys}: {e.n} pairs")
+    return _Analysis(
+        e.mean, e.low, e.high, e.df, planning_sd, f"{e.n} pairs matched on {', '.join(keys)}"
+    )
 
 
 def _independent(

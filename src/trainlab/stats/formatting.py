@@ -41,6 +41,16 @@ def format_estimate(mean: float, low: float = math.nan, high: float = math.nan) 
     return f"{_fixed(mean, decimals)} ({_fixed(low, decimals)} to {_fixed(high, decimals)})"
 
 
+def format_plus_minus(mean: float, low: float = math.nan, high: float = math.nan) -> str:
+    """ "0.412 ± 0.013" (the half-width of the interval), for table cells; rounded like
+    `format_estimate`; the mean alone without an interval."""
+    halfwidth = (high - low) / 2
+    if not math.isfinite(halfwidth) or halfwidth <= 0:
+        return _fixed(mean, _decimals(mean, math.nan))
+    decimals = _decimals(mean, halfwidth)
+    return f"{_fixed(mean, decimals)} ± {_fixed(halfwidth, decimals)}"
+
+
 def _decimals(value: float, halfwidth: float) -> int:
     if math.isfinite(halfwidth) and halfwidth > 0:
         return noise_decimals(halfwidth)

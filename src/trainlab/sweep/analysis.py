@@ -72,7 +72,7 @@ class StudyAnalysis:
 
 def analyze(table: pd.DataFrame, index: dict[str, Any]) -> StudyAnalysis:
     """Analyze a results table (`collect_results`) with its study index (study.json)."""
-    report = ReportConfig(**index.get("report", {}))
+    report = ReportConfig(**index.get("report", {}))  # same rule as the spec's
     metric = METRICS[report.rank_by]
     axes = list(index.get("axes", {}))
     grids = index.get("grids") or [axes]
@@ -90,15 +90,18 @@ def analyze(table: pd.DataFrame, index: dict[str, Any]) -> StudyAnalysis:
     for i, (grid_axes, runs) in enumerate(grid_tables(ok, grids)):
         present = [a for a in grid_axes if a in runs and runs[a].notna().any()]
         if present and not runs.empty:
-            analysis.grids.append(_grid(i, present, runs, metric.name))
+            levels = {axis: index["axes"].get(axis, []) for axis in present}
+            analysis.grids.append(_grid(i, present, runs, metric.name, levels))
     questions = [Question.from_dict(q) for q in index.get("questions", [])]
     analysis.answers = [a for q in questions for a in answer(q, ok, axes)]
     analysis.surprise = _surprise(analysis)
     return analysis
 
 
-def _grid(index: int, axes: list[str], runs: pd.DataFrame, metric: str) -> GridAnalysis:
-    effects = main_effects(runs, axes, metric)
+def _grid(
+    index: int, axes: list[str], runs: pd.DataFrame, metric: str, levels: dict[str, list[str]]
+) -> GridAnalysis:
+    effects = _in_spec_order(main_effects(runs, axes, metric), levels)
     return GridAnalysis(
         index=index,
         axes=axes,
@@ -107,6 +110,19 @@ def _grid(index: int, axes: list[str], runs: pd.DataFrame, metric: str) -> GridA
         interactions=interactions(runs, axes, metric) if len(axes) > 1 else pd.DataFrame(),
         reversals=sign_reversals(runs, axes, metric) if len(axes) > 1 else pd.DataFrame(),
     )
+
+
+def _in_spec_order(effects: pd.DataFrame, levels: dict[str, list[str]]) -> pd.DataFrame:
+    """Effects with each axis's levels in the spec's order (0, 1e-4, 1e-3, ...), not the
+    order the ranked runs happen to list them in."""
+    rank = {
+        (axis, str(label)): i for axis, labels in levels.items() for i, label in enumerate(labels)
+    }
+    order = [rank.get((row.axis, str(row.level)), len(rank)) for row in effects.itertuples()]
+    axis_order = {axis: i for i, axis in enumerate(levels)}
+    keys = [(axis_order.get(a, 0), o) for a, o in zip(effects["axis"], order, strict=True)]
+    positions = sorted(range(len(keys)), key=keys.__getitem__)
+    return effects.iloc[positions].reset_index(drop=True)
 
 
 def _plan_repeats(analysis: StudyAnalysis, ok: pd.DataFrame) -> None:

@@ -3,7 +3,9 @@
 1. Best configuration: the best mean of the ranking metric (``[report] rank_by``),
    with the configurations seed noise cannot tell apart from it.
 2. What matters: per sub-grid, each axis's effect with a 95% interval over seeds,
-   or "not distinguishable from seed noise".
+   or "not distinguishable from seed noise", and a table of its configurations
+   (the kept model's metrics, the last epoch's beside them when early stopping
+   kept another one).
 3. The study's questions, each with the measured difference and a verdict.
 4. Most surprising observation: a sign reversal (or interaction) that clears the
    noise, else "nothing surprising".
@@ -15,8 +17,10 @@ import math
 
 import pandas as pd
 
-from trainlab.stats import format_estimate
+from trainlab.stats import format_estimate, format_plus_minus, t_interval
 from trainlab.sweep.analysis import GridAnalysis, StudyAnalysis
+from trainlab.sweep.metrics import METRICS
+from trainlab.train.config import EARLY_STOPPING
 
 VERDICT_WORDS = {
     "matters": "matters",
@@ -114,7 +118,45 @@ def _what_matters(analysis: StudyAnalysis) -> list[str]:
         if len(analysis.grids) > 1:
             lines += [f"### Sub-grid {grid.index + 1}: {', '.join(grid.axes)}", ""]
         lines += _grid_lines(grid)
+        lines += _configuration_table(analysis.finished, grid)
     return lines
+
+
+def _configuration_table(runs: pd.DataFrame, grid: GridAnalysis) -> list[str]:
+    """The sub-grid's configurations: mean ± 95% half-width over seeds of what seed 001's
+    tables show (the kept model's losses and accuracies, the kept epoch and the last
+    epoch's metrics when they differ, the first layer's mean |weight|)."""
+    members = runs.dropna(subset=grid.axes, how="any")
+    if members.empty:
+        return []
+    kept = ["train_loss", "val_loss", "train_acc", "val_acc"]
+    early_stopped = "kept_by" in members and members["kept_by"].isin(EARLY_STOPPING[1:]).any()
+    columns = (["kept_epoch"] if early_stopped else []) + kept
+    if early_stopped:
+        columns += [f"final_{m}" for m in kept]
+    columns += ["first_layer_mean_abs_weight"]
+    columns = [c for c in columns if c in members and members[c].notna().any()]
+    # a "|" inside a cell would end it in Markdown ("mean |weight|")
+    header = [*grid.axes, "seeds", *(METRICS[c].label.replace("|", "\\|") for c in columns)]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for _, group in members.groupby(grid.axes, sort=False):
+        cells = [str(group[a].iloc[0]) for a in grid.axes] + [str(len(group))]
+        for column in columns:
+            values = group[column].dropna().to_numpy(float)
+            if column == "kept_epoch":  # epochs: the values themselves, not a mean
+                cells.append(", ".join(str(int(v)) for v in values))
+                continue
+            est = t_interval(values)
+            cells.append(format_plus_minus(est.mean, est.low, est.high))
+        lines.append("| " + " | ".join(cells) + " |")
+    note = (
+        "Early stopping restored the weights of the kept epoch (keep_best: after training "
+        "all epochs; patience: once the validation loss had not improved for "
+        "train.patience epochs); the last epoch's metrics follow."
+        if early_stopped
+        else "Metrics of the model after the last epoch."
+    )
+    return [*lines, "", f"Mean ± 95% half-width over seeds. {note}", ""]
 
 
 def _grid_lines(grid: GridAnalysis) -> list[str]:
@@ -153,6 +195,8 @@ def _questions(analysis: StudyAnalysis) -> list[str]:
         if q.text not in seen:
             seen.add(q.text)
             margin = f" (equivalent within +-{q.margin:g})" if q.margin is not None else ""
+            if len(seen) > 1:
+                lines.append("")
             lines += [f"### {q.text}", "", f"{q.a.label()} minus {q.b.label()}, on {q.metric}"
                       f"{margin}:", ""]  # fmt: skip
         c = ans.comparison

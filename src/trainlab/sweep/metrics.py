@@ -148,8 +148,8 @@ def run_metrics(
 
     Args:
         history: what fit() measured.
-        record: the Monitor's record, for the per-batch validation loss and the first
-            layer's signals; None when the run was not monitored.
+        record: the Monitor's record, for the per-batch validation loss; None when the
+            run was not monitored.
         restored: early stopping loaded the weights of ``history.best_epoch`` at the end.
         test: the kept model's test loss and accuracy, when the run was tested.
     """
@@ -163,6 +163,9 @@ def run_metrics(
             for name in ("val_loss", "val_acc", "train_loss", "train_acc"):
                 metrics[f"{prefix}{name}"] = float(row[name])
             metrics[f"{prefix}gap_loss"] = float(row["val_loss"] - row["train_loss"])
+        for name in ("first_layer_mean_abs_weight", "first_layer_mean_abs_grad"):
+            if name in frame:
+                metrics[name] = float(last[name])
         metrics.update(
             best_val_loss=_nan_extreme(frame["val_loss"], min),
             best_val_acc=_nan_extreme(frame["val_acc"], max),
@@ -174,23 +177,7 @@ def run_metrics(
     if record is not None and record.n_steps:
         val = np.asarray(record.val_loss, dtype=np.float64)
         metrics["val_subset_loss_mean"] = float(val.mean()) if np.isfinite(val).all() else math.nan
-        metrics.update(_first_layer(record, history))
     return metrics
-
-
-def _first_layer(record: Record, history: History) -> dict[str, float]:
-    """The first layer's final mean |w| and its last epoch's mean |gradient| (from the record)."""
-    layers = list(record.weights)
-    if not layers:
-        return {}
-    first = layers[0]
-    out = {"first_layer_mean_abs_weight": float(record.stat("weights", first, "mean_abs")[-1])}
-    if first in record.grads and history.batches:
-        last_epoch = history.batches[-1]["epoch"]
-        steps = [b["step"] for b in history.batches if b["epoch"] == last_epoch]
-        grads = record.stat("grads", first, "mean_abs")[steps[0] - 1 : steps[-1]]
-        out["first_layer_mean_abs_grad"] = float(np.mean(grads)) if len(grads) else math.nan
-    return out
 
 
 def _nan_extreme(values, pick) -> float:

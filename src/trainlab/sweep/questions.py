@@ -32,11 +32,16 @@ from trainlab.sweep.metrics import DEFAULT_RANK_BY, METRICS, SCORES
 QUESTION_KEYS = ("text", "metric", "a", "b", "along", "margin")
 
 
+REPORT_KEYS = ("rank_by", "equivariance")
+
+
 @dataclass(frozen=True)
 class ReportConfig:
-    """How a study's results are ranked: one rule for the terminal, tables, findings, report."""
+    """How a study's results are ranked (one rule for the terminal, tables, findings and
+    report), and what else its report shows."""
 
     rank_by: str = DEFAULT_RANK_BY
+    equivariance: bool = False  # the shift/rotation figures on the first training image
 
     @property
     def higher_is_better(self) -> bool:
@@ -57,9 +62,8 @@ class Side:
         parts = [f"{a}={v}" for a, v in self.levels.items()]
         if self.run:
             parts.append(self.run)
-        if self.metric:
-            parts.append(f"({METRICS[self.metric].label})")
-        return ", ".join(parts) or "all runs"
+        text = ", ".join(parts) or "all runs"
+        return f"{text}: {METRICS[self.metric].label}" if self.metric else text
 
     def select(self, table: pd.DataFrame) -> pd.DataFrame:
         """The rows of a results table on this side."""
@@ -103,15 +107,20 @@ class Answer:
 
 
 def parse_report(raw: Any, *, where: str) -> ReportConfig:
-    """The ``[report]`` table: ``rank_by`` (a metric with a better direction)."""
+    """The ``[report]`` table: ``rank_by`` (a metric with a better direction), ``equivariance``."""
     if not isinstance(raw, dict):
         raise SpecError(f"{where}: report must be a table ([report])")
-    unknown = sorted(set(raw) - {"rank_by"})
+    unknown = sorted(set(raw) - set(REPORT_KEYS))
     if unknown:
-        raise SpecError(f"{where}: unknown key 'report.{unknown[0]}'; allowed: rank_by")
+        raise SpecError(
+            f"{where}: unknown key 'report.{unknown[0]}'; allowed: {', '.join(REPORT_KEYS)}"
+        )
     rank_by = raw.get("rank_by", DEFAULT_RANK_BY)
     _check_metric(rank_by, where=f"{where}: report.rank_by")
-    return ReportConfig(rank_by=rank_by)
+    equivariance = raw.get("equivariance", False)
+    if not isinstance(equivariance, bool):
+        raise SpecError(f"{where}: report.equivariance = {equivariance!r}; expected true or false")
+    return ReportConfig(rank_by=rank_by, equivariance=equivariance)
 
 
 def parse_questions(
@@ -207,7 +216,7 @@ def _compare(question: Question, table: pd.DataFrame, axes: list[str]) -> Compar
         fixed.add(question.along)
     others = [a for a in axes if a not in fixed and a in table]
     rows_a, rows_b = question.a.select(table), question.b.select(table)
-    shared = [a for a in others if rows_a[a].notna().any() or rows_b[a].notna().any()]
+    shared = [a for a in others if rows_a[a].notna().all() and rows_b[a].notna().all()]
     return compare(
         rows_a, rows_b, question.a.metric or question.metric, question.b.metric or question.metric,
         pair_on=[*shared, "seed"], margin=question.margin,

@@ -7,6 +7,8 @@ OUT/figures/effects.png             each level's effect with its interval over s
 OUT/figures/lc_<axis>.png           metrics against each numeric axis, per sub-grid
 OUT/figures/history_grid[_<k>].png  epoch (or batch) curves of each sub-grid's runs
 OUT/figures/question_<k>.png        each question's answer
+OUT/figures/compare_<k>.png         each [[figure]] of the spec: chosen runs' epoch curves
+OUT/figures/equivariance/*.png      with [report] equivariance: shift and rotation maps
 OUT/figures/samples.png, classes.png  the data the study trained on
 OUT/figures/captions.json           what each figure shows, in words (written with it)
 """
@@ -26,10 +28,19 @@ from trainlab.monitor import Record
 from trainlab.sweep import rundir
 from trainlab.sweep.analysis import StudyAnalysis, analyze
 from trainlab.sweep.config import RunConfig
+from trainlab.sweep.equivariance import equivariance_experiment
+from trainlab.sweep.figure_specs import FigureSpec
 from trainlab.sweep.findings import write_findings
+from trainlab.sweep.questions import ReportConfig
 from trainlab.sweep.results import collect_results, configurations, grid_tables
 from trainlab.sweep.run import load_run_splits
-from trainlab.viz import class_distribution, history_grid, learning_curve, sample_grid
+from trainlab.viz import (
+    class_distribution,
+    epoch_curves,
+    history_grid,
+    learning_curve,
+    sample_grid,
+)
 from trainlab.viz.effects import effects_figure
 from trainlab.viz.questions import question_figure
 
@@ -85,7 +96,9 @@ def _figures(out: Path, analysis: StudyAnalysis, index: dict) -> None:
                     + "."
                 )
         suffix = f"_{k + 1}" if len(grids) > 1 else ""
-        drawn = _history_grid(out, runs, present, figures / f"history_grid{suffix}.png")
+        drawn = _history_grid(
+            out, runs, present, figures / f"history_grid{suffix}.png", index.get("axes", {})
+        )
         if drawn:
             captions[drawn] = _history_caption(k, len(grids), present, int(runs["seed"].min()))
     by_question: dict[str, list] = {}
@@ -96,8 +109,61 @@ def _figures(out: Path, analysis: StudyAnalysis, index: dict) -> None:
         captions[f"question_{k}.png"] = (
             f"{answers[0].question.text} Side a minus side b with its 95% interval over seeds."
         )
+    for k, spec in enumerate(FigureSpec.from_dict(f) for f in index.get("figures", [])):
+        drawn = _comparison_figure(out, ok, spec, grids, figures / f"compare_{k + 1}.png")
+        if drawn:
+            captions[drawn] = spec.title + "."
+    if analysis_report(index).equivariance:
+        captions.update(_equivariance_figures(out, ok, figures))
     previous = _read_captions(figures)
     atomic_write_text(figures / CAPTIONS_FILE, json.dumps({**previous, **captions}, indent=2))
+
+
+def analysis_report(index: dict) -> ReportConfig:
+    """The study's ``[report]`` settings from its index."""
+    return ReportConfig(**index.get("report", {}))
+
+
+def _comparison_figure(
+    out: Path, runs: pd.DataFrame, spec: FigureSpec, grids: list, path: Path
+) -> str | None:
+    """A `[[figure]]`: epoch curves of the chosen runs, grouped into panels and lines."""
+    if spec.grid is not None:
+        runs = grid_tables(runs, grids)[spec.grid][1]
+    panels: dict[str, dict[str, list[pd.DataFrame]]] = {}
+    for row in runs.itertuples():
+        history = rundir.run_dir(out, row.run) / rundir.HISTORY_FILE
+        if not history.is_file():
+            continue
+        panel = f"{spec.panels}={getattr(row, spec.panels)}" if spec.panels else ""
+        line = f"{spec.lines}={getattr(row, spec.lines)}" if spec.lines else row.point
+        panels.setdefault(panel, {}).setdefault(line, []).append(pd.read_csv(history))
+    if not panels:
+        return None
+    save_figure(epoch_curves(panels, spec.metrics, title=spec.title, log_y=spec.log_y), path)
+    return path.name
+
+
+def _equivariance_figures(out: Path, runs: pd.DataFrame, figures: Path) -> dict[str, str]:
+    """The course's equivariance figures, on the first training image of the study's data."""
+    config = rundir.read_json(rundir.run_dir(out, runs["run"].iloc[0]) / rundir.CONFIG_FILE)
+    data = config["config"]["data"]
+    if data.get("synthetic"):
+        return {}  # generated stand-in data: the figure would show noise, not a garment
+    try:
+        results = equivariance_experiment(
+            data["name"], figures / "equivariance", root=data.get("root") or None
+        )
+    except TrainlabError:
+        return {}
+    return {
+        f"equivariance/{name}.png": (
+            f"Equivariance of a random conv-only network to a {name} on the first training "
+            f"image: x, f(x), g(x), g(f(x)), f(g(x)) and |g(f(x)) - f(g(x))| "
+            f"(max {check.max_difference:.3g}; zero where convolution commutes with g)."
+        )
+        for name, (check, _) in results.items()
+    }
 
 
 def _history_caption(k: int, n_grids: int, axes: list[str], seed: int) -> str:
@@ -131,15 +197,22 @@ def _learning_curve(runs: pd.DataFrame, axis: str, others: list[str], figures: P
     return f"lc_{axis}.png"
 
 
-def _history_grid(out: Path, runs: pd.DataFrame, axes: list[str], path: Path) -> str | None:
-    """Curves of one sub-grid's runs (first seed of each point), laid out by its axes."""
-    first_seed = runs.sort_values("seed").drop_duplicates("point").head(HISTORY_GRID_RUNS)
+def _history_grid(
+    out: Path, runs: pd.DataFrame, axes: list[str], path: Path, levels: dict[str, list[str]]
+) -> str | None:
+    """Curves of one sub-grid's runs (first seed of each point), laid out by its axes, the
+    levels in the spec's order."""
+    first_seed = runs.sort_values("seed").drop_duplicates("point")
+    first_seed = _spec_order(first_seed, axes, levels).head(HISTORY_GRID_RUNS)
     directories = {row.run: rundir.run_dir(out, row.run) for row in first_seed.itertuples()}
     histories = {name: pd.read_csv(d / rundir.HISTORY_FILE) for name, d in directories.items()
                  if (d / rundir.HISTORY_FILE).is_file()}  # fmt: skip
     if not histories:
         return None
-    labels = {row.run: row.point for row in first_seed.itertuples()}
+    labels = {  # the sub-grid's levels: short titles that fit a panel
+        row.run: ", ".join(f"{a}={getattr(row, a)}" for a in axes) or row.point
+        for row in first_seed.itertuples()
+    }
     stars = {labels[row.run]: int(row.kept_epoch) for row in first_seed.itertuples()
              if row.run in histories and _finite(row.kept_epoch)}  # fmt: skip
     if max(len(h) for h in histories.values()) > 2:  # enough epochs for epoch curves
@@ -158,6 +231,18 @@ def _history_grid(out: Path, runs: pd.DataFrame, axes: list[str], path: Path) ->
     return path.name
 
 
+def _spec_order(runs: pd.DataFrame, axes: list[str], levels: dict[str, list[str]]) -> pd.DataFrame:
+    """`runs` sorted by their axes' levels in the order the spec lists them."""
+    if not axes:
+        return runs
+    keys = {
+        axis: runs[axis].astype(str).map({label: i for i, label in enumerate(levels.get(axis, []))})
+        for axis in axes
+    }
+    order = pd.DataFrame(keys).fillna(len(runs)).sort_values(list(axes), kind="stable").index
+    return runs.loc[order]
+
+
 def _layout(runs: pd.DataFrame, axes: list[str], frames: dict[str, pd.DataFrame]) -> list[list]:
     """Rows by the first axis's levels, columns by the other axes' combinations (as the
     course exercises lay them out: one row per weight decay, per learning rate, ...)."""
@@ -167,13 +252,14 @@ def _layout(runs: pd.DataFrame, axes: list[str], frames: dict[str, pd.DataFrame]
     rows: dict[str, list] = {}
     cols: dict[tuple, int] = {}
     for row in runs.itertuples():
-        if row.point not in frames:
+        label = ", ".join(f"{a}={getattr(row, a)}" for a in axes)
+        if label not in frames:
             continue
         key = tuple(str(getattr(row, a)) for a in col_axes)
         col = cols.setdefault(key, len(cols))
         cells = rows.setdefault(str(getattr(row, rows_axis)), [])
         cells += [None] * (col + 1 - len(cells))
-        cells[col] = (row.point, frames[row.point])
+        cells[col] = (label, frames[label])
     return list(rows.values())
 
 

@@ -18,7 +18,7 @@ from trainlab.sweep.questions import ReportConfig
 from trainlab.sweep.rundir import RUNS_DIR, read_meta
 
 IDENTITY_COLUMNS = ("run", "point", "seed")
-STATUS_COLUMNS = ("status", "stop_reason", "stop_step", "seconds", "error")
+STATUS_COLUMNS = ("status", "stop_reason", "stop_step", "kept_by", "seconds", "error")
 FINISHED = ("completed", "stopped")  # statuses whose metrics describe a trained model
 
 

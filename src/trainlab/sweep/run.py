@@ -32,6 +32,7 @@ from trainlab.sweep.metrics import run_metrics
 from trainlab.sweep.progress import ProgressWriter
 from trainlab.sweep.spec import Run
 from trainlab.train import (
+    FirstLayerStats,
     History,
     LRSchedule,
     MonitorLogger,
@@ -82,6 +83,7 @@ def execute_run(run: Run, out: str | Path, *, splits: Splits | None = None) -> d
             run.identity, status=history.status,
             metrics=run_metrics(history, record, restored=restored, test=test),
             stop_reason=history.stop_reason, stop_step=history.stop_step,
+            kept_by=config.train.early_stopping if restored else "last epoch",
         )  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - a run's failure is data, not a crash
         atomic_write_text(directory / rundir.ERROR_FILE, traceback.format_exc())
@@ -111,7 +113,7 @@ def _train(config: RunConfig, directory: Path, timings: dict[str, float], splits
     planned = config.train.epochs * len(train_loader)
     if config.train.max_steps:
         planned = min(planned, config.train.max_steps)
-    callbacks.append(ProgressWriter(directory, planned))
+    callbacks += [ProgressWriter(directory, planned), FirstLayerStats()]
     monitor = None
     if config.monitor.enabled:
         monitor = build_monitor(config.monitor, model, planned_steps=planned, seed=config.seed)

@@ -38,6 +38,7 @@ from typing import Any
 from trainlab.config import replace_paths
 from trainlab.errors import ConfigError, SpecError
 from trainlab.sweep.config import RunConfig
+from trainlab.sweep.figure_specs import FigureSpec, parse_figures
 from trainlab.sweep.labels import level_label, safe_name
 from trainlab.sweep.metrics import METRIC_COLUMNS
 from trainlab.sweep.questions import Question, ReportConfig, parse_questions, parse_report
@@ -51,7 +52,7 @@ DEMO_SPEC = Path(__file__).with_name("demo.toml")  # the study `trainlab demo` r
 
 RUN_SECTIONS = ("seed", "data", "model", "optim", "train", "monitor", "output", "resources")
 STUDY_KEYS = ("name", "description", "repeats", "seeds", "grid", "exclude", "extra", "quick",
-              "report", "question")  # fmt: skip
+              "report", "question", "figure")  # fmt: skip
 SPEC_KEYS = (*RUN_SECTIONS, *STUDY_KEYS)
 
 # Caps applied by `--quick`: a smoke test of every run in seconds.
@@ -65,7 +66,7 @@ QUICK_CAPS: dict[str, int] = {
 }
 # Names an axis may not take: the results table has columns of these names.
 RESERVED_AXES = frozenset({"run", "point", "seed", "status", "stop_reason", "stop_step",
-                           "seconds", "error", "grids", *METRIC_COLUMNS})  # fmt: skip
+                           "kept_by", "seconds", "error", "grids", *METRIC_COLUMNS})  # fmt: skip
 QUICK_MAX_SEEDS = 2  # --quick keeps two replicates: enough to exercise the statistics
 
 
@@ -131,6 +132,7 @@ class Study:
     seeds: tuple[int, ...] = (0,)
     report: ReportConfig = field(default_factory=ReportConfig)
     questions: tuple[Question, ...] = ()
+    figures: tuple[FigureSpec, ...] = ()
 
     def index(self) -> dict[str, Any]:
         """The study's description as saved in study.json."""
@@ -143,6 +145,7 @@ class Study:
             "seeds": list(self.seeds),
             "report": dataclasses.asdict(self.report),
             "questions": [q.to_dict() for q in self.questions],
+            "figures": [f.to_dict() for f in self.figures],
             "runs": [run.name for run in self.runs],
         }
 
@@ -219,7 +222,8 @@ def _expand(
     base = RunConfig.from_dict({k: raw[k] for k in RUN_SECTIONS if k in raw}, where=where)
     if data_root:
         base = replace_paths(base, {"data.root": str(data_root)}, where=where)
-    grid_axes = _parse_grids(raw.get("grid"), where=where)
+    parsed_grids = _parse_grids(raw.get("grid"), where=where)
+    grid_axes: list[dict[str, list[Level]] | None] = list(parsed_grids)
     if only_grid is not None:
         if not 1 <= only_grid <= len(grid_axes):
             raise SpecError(
@@ -258,7 +262,9 @@ def _expand(
     if duplicate:
         raise SpecError(f"{where}: two runs are both named {duplicate!r}; make level labels unique")
     report = parse_report(raw.get("report", {}), where=where)
-    questions = parse_questions(raw.get("question", []), axes, names, where=where)
+    questions = parse_questions(raw.get("question", []), axes, names, where=where,
+                                default_metric=report.rank_by)  # fmt: skip
+    figures = parse_figures(raw.get("figure", []), parsed_grids, where=where)
     return Study(
         name=name,
         description=raw.get("description", ""),
@@ -266,10 +272,11 @@ def _expand(
         axes=axes,
         runs=[_replicate(run, seed, len(seeds) > 1) for run in points for seed in seeds],
         base=base,
-        grids=[g for g in grid_axes if g is not None],
+        grids=[g if g is not None else {} for g in grid_axes],  # --grid: the others empty
         seeds=tuple(seeds),
         report=report,
         questions=questions,
+        figures=figures,
     )
 
 

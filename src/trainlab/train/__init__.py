@@ -27,7 +27,7 @@ from trainlab.train.evaluation import evaluate, first_samples
 from trainlab.train.fit import fit
 from trainlab.train.history import History
 from trainlab.train.losses import LOSSES, resolve_loss
-from trainlab.train.monitoring import MonitorLogger
+from trainlab.train.monitoring import FirstLayerStats, MonitorLogger
 from trainlab.train.predict import predict
 from trainlab.train.regularize import OPTIMIZERS, Regularization, make_optimizer
 from trainlab.train.schedules import always, every, first, never
@@ -40,6 +40,7 @@ __all__ = [
     "STOP_METRICS",
     "Callback",
     "EarlyStopping",
+    "FirstLayerStats",
     "History",
     "KeepBest",
     "LRSchedule",

@@ -1,4 +1,5 @@
-"""Feeding a Monitor the losses of each step, from fit() or from another trainer.
+"""What fit() measures beyond its own numbers: the losses a Monitor logs each step, and
+the first layer's weight and gradient sizes per epoch.
 
 One implementation for every trainer: fit() uses `MonitorLogger` as a callback,
 the Lightning bridge calls its `begin` and `log` from Lightning's hooks.
@@ -10,7 +11,9 @@ import math
 from typing import Any, Protocol
 
 import torch
+from torch import nn
 
+from trainlab.models.init import WEIGHT_LAYERS
 from trainlab.train.callbacks import Callback, TrainState
 from trainlab.train.evaluation import first_samples
 from trainlab.train.losses import LossFn
@@ -78,3 +81,40 @@ class MonitorLogger(Callback):
 def _has_tensors(loader: Any) -> bool:
     # A TensorLoader holds its samples as tensors: the subset is drawn from all of them.
     return hasattr(loader, "x") and hasattr(loader, "y")
+
+
+class FirstLayerStats(Callback):
+    """Adds the first weight layer's mean |weight| and mean |gradient| to each epoch's row,
+    averaged over the epoch's steps (as the course exercise tracks them), in the History.
+
+    Two small reductions per step, kept on the device and read once per epoch.
+    """
+
+    WEIGHT = "first_layer_mean_abs_weight"
+    GRAD = "first_layer_mean_abs_grad"
+
+    def __init__(self) -> None:
+        self._layer: nn.Module | None = None
+        self._weights: list[torch.Tensor] = []
+        self._grads: list[torch.Tensor] = []
+
+    def on_train_begin(self, state: TrainState) -> None:
+        """Find the first module with a weight (a Linear or Conv layer)."""
+        self._layer = next((m for m in state.model.modules() if isinstance(m, WEIGHT_LAYERS)), None)
+
+    def on_batch_end(self, state: TrainState) -> None:
+        """The step's mean |weight| (after the update) and mean |gradient|."""
+        if self._layer is None:
+            return
+        weight = self._layer.weight.detach()
+        self._weights.append(weight.abs().mean())
+        if self._layer.weight.grad is not None:
+            self._grads.append(self._layer.weight.grad.detach().abs().mean())
+
+    def on_epoch_end(self, state: TrainState) -> None:
+        """Write the epoch's means into its row and start the next epoch."""
+        if self._weights:
+            state.metrics[self.WEIGHT] = float(torch.stack(self._weights).mean())
+        if self._grads:
+            state.metrics[self.GRAD] = float(torch.stack(self._grads).mean())
+        self._weights, self._grads = [], []

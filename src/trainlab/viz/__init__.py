@@ -1,6 +1,6 @@
 """Figures and movies rendered from Records, History frames and dataset tensors."""
 
-from trainlab.viz.curves import best_epoch, history_grid, learning_curve
+from trainlab.viz.curves import best_epoch, epoch_curves, history_grid, learning_curve
 from trainlab.viz.dashboard import Dashboard, dashboard
 from trainlab.viz.datasets import class_distribution, sample_grid
 from trainlab.viz.movie import make_movie, render_movies
@@ -11,6 +11,7 @@ __all__ = [
     "best_epoch",
     "class_distribution",
     "dashboard",
+    "epoch_curves",
     "history_grid",
     "learning_curve",
     "make_movie",

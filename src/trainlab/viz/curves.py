@@ -187,15 +187,18 @@ def learning_curve(
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     xs_all = table[param].to_numpy(float)
+    colors = [f"C{i}" for i in range(10)]
     for ax, (stat, cols) in zip(axes, panels, strict=True):
-        for key, group in groups:
+        for g, (key, group) in enumerate(groups):
             suffix = _group_label(by, key)
-            for col in cols:
+            for c, col in enumerate(cols):
                 xs, mean, low, high = _mean_band(group, param, col)
                 style = "--" if col.startswith("train") else "-"
-                line = ax.plot(xs, mean, style, marker=".", label=f"{_label(col)}{suffix}")[0]
+                # one colour per group (e.g. per optimizer) when there are groups, else per line
+                color = colors[(g if by else c) % len(colors)]
+                ax.plot(xs, mean, style, marker=".", color=color, label=f"{_label(col)}{suffix}")
                 if np.isfinite(low).any():
-                    ax.fill_between(xs, low, high, color=line.get_color(), alpha=0.15)
+                    ax.fill_between(xs, low, high, color=color, alpha=0.12)
         _scale_x(ax, xs_all, param, log_x)
         if stat == "acc":
             ax.set_ylim(0.0, 1.01)
@@ -240,3 +243,57 @@ def _scale_x(ax, xs: np.ndarray, param: str, log_x: bool) -> None:
         ax.set_xscale("symlog", linthresh=float(positive.min()))
     else:
         raise ConfigError(f"learning_curve: log_x needs {param} >= 0; got {sorted(set(xs))}")
+
+
+def epoch_curves(
+    panels: Mapping[str, Mapping[str, Sequence[pd.DataFrame]]],
+    metrics: Sequence[str],
+    *,
+    title: str,
+    log_y: bool = False,
+) -> Figure:
+    """Per-epoch curves to compare runs: one panel per key of `panels`, one line per key of
+    each panel's mapping and per metric.
+
+    Each line is the mean over its frames (the replicates: per-epoch History frames) at
+    every epoch any of them reached, with its 95% t-interval as a band where two or
+    more frames have the epoch.
+    """
+    if not panels:
+        raise ConfigError("epoch_curves: no runs to draw")
+    fig = Figure(figsize=(min(5.0 * len(panels), 16.0), 3.8), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, len(panels), squeeze=False, sharey=True)[0]
+    for ax, (panel, lines) in zip(axes, panels.items(), strict=True):
+        for line, frames in lines.items():
+            for metric in metrics:
+                epochs, mean, low, high = _epoch_band(frames, metric)
+                style = "--" if metric.startswith("train") else "-"
+                label = f"{line}: {_label(metric)}" if len(metrics) > 1 else line
+                drawn = ax.plot(epochs, mean, style, label=label)[0]
+                if np.isfinite(low).any():
+                    ax.fill_between(epochs, low, high, color=drawn.get_color(), alpha=0.15)
+        if log_y:
+            ax.set_yscale("log")
+        elif all(m.endswith("acc") for m in metrics):
+            ax.set_ylim(0.0, 1.01)
+        ax.set_title(panel, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.legend(fontsize="small")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(", ".join(_label(m) for m in metrics))
+    n_max = max(len(frames) for lines in panels.values() for frames in lines.values())
+    fig.suptitle(title + (" (mean over seeds, 95% bands)" if n_max > 1 else ""), fontsize=10)
+    return fig
+
+
+def _epoch_band(frames: Sequence[pd.DataFrame], metric: str) -> tuple[np.ndarray, ...]:
+    stacked = pd.concat([f[["epoch", metric]] for f in frames if metric in f], ignore_index=True)
+    rows = []
+    for epoch, values in stacked.groupby("epoch", sort=True)[metric]:
+        finite = values.to_numpy(float)
+        est = t_interval(finite[np.isfinite(finite)])
+        rows.append((float(epoch), est.mean, est.low, est.high))
+    if not rows:
+        raise ConfigError(f"epoch_curves: no run has a {metric!r} column")
+    return tuple(np.array(column, float) for column in zip(*rows, strict=True))
