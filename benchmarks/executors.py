@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from trainlab.data.synthetic import write_synthetic
-from trainlab.sweep.executors import LocalExecutor
+from trainlab.sweep import LocalExecutor
 from trainlab.sweep.ray_executor import RayExecutor, import_ray
 from trainlab.sweep.runner import run_study
 from trainlab.sweep.spec import load_spec
@@ -32,7 +32,7 @@ name = "executors-bench"
 name = "fashion-mnist"
 root = "{root}"
 val_size = 500
-[model]
+[model.mlp]
 hidden = [64]
 [train]
 epochs = 1000  # max_steps ends every run
@@ -43,7 +43,7 @@ val_size = 128
 movie = false
 [grid]
 "optim.lr" = [0.03, 0.01, 0.003, 0.001]
-"model.dropout" = [0.0, 0.1, 0.3, 0.5]
+"model.mlp.dropout" = [0.0, 0.1, 0.3, 0.5]
 """
 
 
@@ -85,7 +85,7 @@ def main() -> None:
             for name, make in executors.items():
                 out = work / f"{name}-{repeat}"
                 tic = time.perf_counter()
-                table = run_study(study, out, executor=make(), progress=False)
+                table = run_study(study, out, executor=make(), progress=False).table
                 times[name].append(time.perf_counter() - tic)
                 assert set(table["status"]) == {"completed"}, table[["run", "status"]]
                 shutil.rmtree(out)

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from trainlab.data.synthetic import write_synthetic
-from trainlab.sweep.executors import LocalExecutor
+from trainlab.sweep import LocalExecutor
 from trainlab.sweep.rundir import read_meta, run_dir
 from trainlab.sweep.runner import run_study
 from trainlab.sweep.spec import load_spec
@@ -58,7 +58,7 @@ def main() -> None:
         names = [run.name for run in study.runs]
         out = Path(tmp) / "out"
         tic = time.perf_counter()
-        table = run_study(study, out, executor=LocalExecutor(args.jobs), progress=True)
+        table = run_study(study, out, executor=LocalExecutor(args.jobs), progress=True).table
         wall = time.perf_counter() - tic
         assert (table["status"] == "completed").all(), table[["run", "status", "error"]]
         movies = len(list(out.glob("runs/*/movie.gif")))
