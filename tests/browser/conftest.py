@@ -1,4 +1,4 @@
-"""Browser fixtures: a headless Chromium and a small study with its HTML report."""
+"""Browser fixtures: a headless Chromium, generated data and a small study with its HTML report."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from trainlab.data.synthetic import write_synthetic
-from trainlab.sweep.executors import LocalExecutor
+from trainlab.sweep import LocalExecutor
 from trainlab.sweep.html_report import write_html_report
 from trainlab.sweep.runner import run_study
 from trainlab.sweep.spec import load_spec
@@ -34,7 +34,7 @@ description = "Every kind of run page: GIF movie, MP4 movie, failed run."
 name = "fashion-mnist"
 root = "{root}"
 val_size = 200
-[model]
+[model.mlp]
 hidden = [16]
 [monitor]
 val_size = 64
@@ -50,7 +50,7 @@ set = {{ "train.max_steps" = 2, "output.movie_format" = "{movie_format}" }}
 
 [[extra]]
 name = "cnn-kernel-40"
-set = {{ "model.kind" = "cnn", "model.kernel_sizes" = [40, 3] }}
+set = {{ "model.kind" = "cnn", "model.cnn.kernel_sizes" = [40, 3] }}
 """
 
 
@@ -65,14 +65,19 @@ def chromium():
 
 
 @pytest.fixture(scope="session")
-def study_report(tmp_path_factory) -> Path:
-    """A 4-run study with movies and a failed run, reported; returns its output directory."""
-    root = write_synthetic(
+def data_root(tmp_path_factory) -> Path:
+    """A small generated Fashion-MNIST-format dataset."""
+    return write_synthetic(
         "fashion-mnist", tmp_path_factory.mktemp("data"), n_train=600, n_test=100
     )
+
+
+@pytest.fixture(scope="session")
+def study_report(tmp_path_factory, data_root) -> Path:
+    """A 4-run study with movies and a failed run, reported; returns its output directory."""
     movie_format = "mp4" if importlib.util.find_spec("imageio_ffmpeg") else "gif"
     spec = tmp_path_factory.mktemp("spec") / "browser.toml"
-    spec.write_text(STUDY.format(root=root, movie_format=movie_format))
+    spec.write_text(STUDY.format(root=data_root, movie_format=movie_format))
     out = tmp_path_factory.mktemp("study")
     run_study(load_spec(spec), out, executor=LocalExecutor(1), progress=False)
     write_html_report(out)

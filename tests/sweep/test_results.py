@@ -162,3 +162,14 @@ def test_study_without_any_run_directory_gets_an_empty_well_formed_report(tmp_pa
     assert table.empty and list(table.columns[:4]) == ["run", "point", "seed", "lr"]
     assert pd.read_csv(tmp_path / "results.csv").columns[0] == "run"
     assert "No run finished" in (tmp_path / "findings.md").read_text()
+
+
+def test_a_question_whose_side_has_no_finished_run_is_inconclusive_not_a_crash():
+    runs = _runs()
+    runs.loc[runs["a"] == "1", "status"] = "failed"
+    question = {"text": "a?", "metric": "val_loss", "along": None, "margin": None,
+                "a": {"levels": {"a": "1"}, "run": None, "metric": None},
+                "b": {"levels": {"a": "0"}, "run": None, "metric": None}}  # fmt: skip
+    (answer,) = analyze(runs, _index(questions=[question])).answers
+    assert answer.comparison.verdict == "inconclusive"
+    assert "no finished run of side a (a=1)" in answer.comparison.note

@@ -82,6 +82,7 @@ class StudyProgress:
         self.show = show
         self.on_tick = on_tick
         self._done: set[str] = set()
+        self._tick_failed = False
         self._bars: dict[str, tqdm] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -136,7 +137,17 @@ class StudyProgress:
                 last_tick = time.monotonic()
                 rundir.write_heartbeat(self.out, os.getpid())
                 if self.on_tick is not None:
-                    self.on_tick()
+                    self._tick()
+
+    def _tick(self) -> None:
+        """The periodic hook; its failure is reported once and must not stop the bars and
+        the heartbeat (the final report, written after the study, raises as usual)."""
+        try:
+            self.on_tick()
+        except Exception as exc:  # noqa: BLE001 - a live page is a convenience, not the study
+            if not self._tick_failed:
+                self._tick_failed = True
+                self.bar.write(f"live report not updated: {type(exc).__name__}: {exc}")
 
     def _update_bars(self) -> None:
         if not self.show:

@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from trainlab.errors import SpecError
-from trainlab.stats import Comparison, compare
+from trainlab.stats import Comparison, compare, usable_runs
 from trainlab.sweep.labels import level_label
 from trainlab.sweep.metrics import DEFAULT_RANK_BY, METRICS, SCORES
 
@@ -216,6 +216,13 @@ def _compare(question: Question, table: pd.DataFrame, axes: list[str]) -> Compar
         fixed.add(question.along)
     others = [a for a in axes if a not in fixed and a in table]
     rows_a, rows_b = question.a.select(table), question.b.select(table)
+    for name, side, rows in (("a", question.a, rows_a), ("b", question.b, rows_b)):
+        metric = side.metric or question.metric
+        if usable_runs(rows, metric).empty:  # e.g. mid-study, or every run of the side failed
+            return Comparison(
+                math.nan, math.nan, math.nan, 0, 0, 0, False, "inconclusive",
+                f"no finished run of side {name} ({side.label()}) has a {metric} yet",
+            )  # fmt: skip
     shared = [a for a in others if rows_a[a].notna().all() and rows_b[a].notna().all()]
     return compare(
         rows_a, rows_b, question.a.metric or question.metric, question.b.metric or question.metric,

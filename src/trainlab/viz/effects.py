@@ -27,7 +27,7 @@ def effects_figure(
     """
     panels = [(title, axis, eff[eff["axis"] == axis]) for title, eff in grids
               for axis in dict.fromkeys(eff["axis"])]  # fmt: skip
-    fig = Figure(figsize=(max(4.5, 3.0 * len(panels)), 3.9), layout="constrained")
+    fig = Figure(figsize=(max(6.5, 3.0 * len(panels)), 4.1), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, max(1, len(panels)), squeeze=False)[0]
     for ax, (title, axis, rows) in zip(axes, panels, strict=False):
@@ -48,8 +48,8 @@ def effects_figure(
         ax.grid(alpha=0.3, axis="y")
     axes[0].set_ylabel(f"effect on {metric}\n(level mean - sub-grid mean)")
     note = (
-        "Dots: each level's effect; bars: 95% intervals from seed noise, simultaneous over "
-        "an axis's levels. Red: clear of zero; grey: not distinguishable from seed noise."
+        "Dots: each level's effect; bars: 95% intervals from seed noise, simultaneous over an "
+        "axis's levels.\nRed: clear of zero; grey: not distinguishable from seed noise."
         if replicated
         else "One seed per configuration: no interval, nothing separable from seed noise."
     )
