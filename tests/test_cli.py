@@ -46,7 +46,7 @@ def test_study_commands_say_a_missing_or_wrong_directory_is_not_a_study(command,
     _one_line_exit_2(_trainlab(command, str(tmp_path)), "not a trainlab study directory")
 
 
-@pytest.mark.parametrize("command", ["movie", "evaluate", "export-tb"])
+@pytest.mark.parametrize("command", ["movie", "evaluate", "export-tb", "diagnose"])
 def test_run_commands_say_a_missing_or_wrong_directory_is_not_a_run(command, tmp_path):
     _one_line_exit_2(_trainlab(command, str(tmp_path / "nope")), "nope: no such directory")
     _one_line_exit_2(_trainlab(command, str(tmp_path)), "not a trainlab run directory")
@@ -99,3 +99,34 @@ def test_image_index_outside_the_split_is_one_line_and_exit_2(tmp_path):
                        "--index", "20")  # fmt: skip
     _one_line_exit_2(result, "--index 20: the fashion-mnist train split has images 0 to 19")
     assert not (tmp_path / "eq").exists()
+
+
+def test_diagnose_prints_each_diagnosis_with_its_evidence_and_a_change_to_try(tmp_path):
+    root = write_synthetic("fashion-mnist", tmp_path / "data", n_train=600, n_test=100)
+    spec = tmp_path / "s.toml"
+    spec.write_text(
+        f'name = "s"\n[data]\nroot = "{root}"\nval_size = 100\n[model.mlp]\nhidden = [16]\n'
+        "[train]\nmax_steps = 30\n[grid.case]\nlevels.ok = {}\n"
+        'levels.blowup = { "optim.name" = "sgd", "optim.lr" = 1e12 }\n'
+    )
+    assert _trainlab("run", str(spec), "--out", str(tmp_path / "out"), "--jobs", "1",
+                     "--no-progress").returncode == 0  # fmt: skip
+    diverged = _trainlab("diagnose", str(tmp_path / "out" / "runs" / "case=blowup"))
+    assert diverged.returncode == 0, diverged.stderr
+    assert "[error] diverged at step" in diverged.stdout
+    assert "try: " in diverged.stdout and " - " in diverged.stdout
+
+
+def test_movie_command_chooses_frames_and_says_how_many(tmp_path):
+    root = write_synthetic("fashion-mnist", tmp_path / "data", n_train=600, n_test=100)
+    spec = tmp_path / "s.toml"
+    spec.write_text(f'name = "s"\n[data]\nroot = "{root}"\nval_size = 100\n'
+                    '[model.mlp]\nhidden = [8]\n[train]\nmax_steps = 12\n')  # fmt: skip
+    assert _trainlab("run", str(spec), "--out", str(tmp_path / "out"), "--jobs", "1",
+                     "--no-progress").returncode == 0  # fmt: skip
+    run = tmp_path / "out" / "runs" / "base"
+    result = _trainlab("movie", str(run), "--frames", "4", "-o", str(tmp_path / "m.gif"))
+    assert result.returncode == 0, result.stderr
+    assert "(4 frames of 12 steps)" in result.stdout
+    both = _trainlab("movie", str(run), "--frames", "4", "--every", "2")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr

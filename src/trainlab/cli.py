@@ -104,14 +104,40 @@ def cmd_movie(args: argparse.Namespace) -> int:
     """Render the training movie of one run directory."""
     from trainlab.monitor import Record
     from trainlab.sweep import rundir
-    from trainlab.viz import make_movie
+    from trainlab.viz import make_movie, movie_steps
 
     directory = rundir.check_run_dir(Path(args.run_dir))
     record = Record.load(directory, tensors=False)  # the dashboard draws from summaries
     default = directory / rundir.movie_file("gif")
     path = _output_file(Path(args.output) if args.output else default, "--output")
-    make_movie(record, path, fps=args.fps, title=directory.name)
-    print(f"wrote {path} ({record.n_steps} frames)")
+    make_movie(
+        record, path, fps=args.fps, title=directory.name, every=args.every, frames=args.frames,
+        seconds=args.seconds, spacing=args.spacing, **({"dpi": args.dpi} if args.dpi else {}),
+    )  # fmt: skip
+    print(f"wrote {path} ({len(movie_steps(path))} frames of {record.n_steps} steps)")
+    return 0
+
+
+def cmd_diagnose(args: argparse.Namespace) -> int:
+    """Say why a run learns, stalls or fails: its diagnoses, with the numbers behind them."""
+    from trainlab.diagnose import RULES, diagnose
+    from trainlab.monitor import Record
+    from trainlab.sweep import rundir
+    from trainlab.sweep.runs import read_history
+
+    directory = rundir.check_run_dir(Path(args.run_dir))
+    record = Record.load(directory, tensors=False)
+    history = read_history(directory) if (directory / rundir.HISTORY_FILE).is_file() else None
+    found = diagnose(record, history)
+    print(f"{directory.name}: {record.n_steps} steps, status {history.status if history else '?'}")
+    if not found:
+        print(f"no diagnosis: none of the {len(RULES)} checks ({', '.join(RULES)}) fired")
+    for d in found:
+        print(f"\n[{d.severity}] {d.name} at {d.where()}")
+        print(f"  {d.explanation}")
+        for e in d.evidence:
+            print(f"  - {e.quantity} = {e.value:.4g} {e.comparison} {e.threshold:.4g} ({e.source})")
+        print(f"  try: {d.suggestion}")
     return 0
 
 
@@ -152,7 +178,7 @@ def cmd_equivariance(args: argparse.Namespace) -> int:
 
 
 def _html(out: Path) -> None:
-    from trainlab.sweep.html_report import write_html_report
+    from trainlab.sweep.html import write_html_report
 
     print(f"report: {write_html_report(out)}")
 
@@ -264,6 +290,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_dir", help="a run directory (OUT/runs/NAME)")
     p.add_argument("--output", "-o", help="movie path, .gif or .mp4 (default: RUN_DIR/movie.gif)")
     p.add_argument("--fps", type=int, default=10, help="frames per second (default 10)")
+    choose = p.add_mutually_exclusive_group()
+    choose.add_argument("--every", type=int, metavar="K", help="a frame every K steps")
+    choose.add_argument("--frames", type=int, metavar="N", help="N frames spread over the run")
+    choose.add_argument("--seconds", type=float, metavar="S", help="a movie S seconds long")
+    p.add_argument(
+        "--spacing", choices=("even", "log"), default="even",
+        help="how --frames/--seconds spread the frames: evenly, or dense early (log)",
+    )  # fmt: skip
+    p.add_argument("--dpi", type=float, help="pixels per inch (default: the movie default)")
+
+    p = add("diagnose", cmd_diagnose)
+    p.add_argument("run_dir", help="a run directory (OUT/runs/NAME)")
 
     p = add("evaluate", cmd_evaluate)
     p.add_argument("run_dir", help="a run directory (OUT/runs/NAME)")

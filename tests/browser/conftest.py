@@ -9,7 +9,7 @@ import pytest
 
 from trainlab.data.synthetic import write_synthetic
 from trainlab.sweep import LocalExecutor
-from trainlab.sweep.html_report import write_html_report
+from trainlab.sweep.html import write_html_report
 from trainlab.sweep.runner import run_study
 from trainlab.sweep.spec import load_spec
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from trainlab.monitor import Record
-from trainlab.sweep import html_report
+from trainlab.sweep.html import report as html_report
 from trainlab.sweep.report import batch_losses
 
 

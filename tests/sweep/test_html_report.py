@@ -17,9 +17,10 @@ import pandas as pd
 import pytest
 
 from trainlab.errors import RecordError
-from trainlab.sweep import LocalExecutor, html_format, rundir
-from trainlab.sweep.html_render import markdown_to_html
-from trainlab.sweep.html_report import write_html_report
+from trainlab.sweep import LocalExecutor, rundir
+from trainlab.sweep.html import format as html_format
+from trainlab.sweep.html import write_html_report
+from trainlab.sweep.html.render import markdown_to_html
 from trainlab.sweep.metrics import METRICS
 from trainlab.sweep.runner import run_study
 from trainlab.sweep.spec import load_spec

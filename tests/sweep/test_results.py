@@ -173,3 +173,15 @@ def test_a_question_whose_side_has_no_finished_run_is_inconclusive_not_a_crash()
     (answer,) = analyze(runs, _index(questions=[question])).answers
     assert answer.comparison.verdict == "inconclusive"
     assert "no finished run of side a (a=1)" in answer.comparison.note
+
+
+def test_why_counts_diagnoses_where_they_gather_and_the_best_ones():
+    runs = _runs()
+    runs["diagnoses"] = ""
+    runs.loc[runs["b"] == "1", "diagnoses"] = "dying_relu"
+    runs.loc[runs["run"] == "a=0_b=0_c=x_seed=0", "diagnoses"] = "not_converged"
+    text = write_findings(analyze(runs, _index()))
+    why = text.split("## 5. Why")[1]
+    assert "**dying_relu** (ReLU units that never turn on): 12 of 24 runs" in why
+    assert "12 of 12 at b=1" in why
+    assert "has no diagnosis" in why or "has these diagnoses: not_converged" in why

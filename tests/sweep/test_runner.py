@@ -120,6 +120,8 @@ def test_a_diverged_runs_reason_and_step_reach_run_json_results_and_findings(tin
     assert table.loc[0, "stop_reason"] == meta["stop_reason"]
     assert pd.read_csv(out / "results.csv").loc[0, "stop_step"] == meta["stop_step"]
     assert meta["stop_reason"] in (out / "findings.md").read_text()
+    assert "diverged" in {d["name"] for d in meta["diagnoses"]}  # the detector agrees
+    assert "diverged" in table.loc[0, "diagnoses"]
 
 
 def test_resume_skips_finished_runs_and_redoes_unfinished_ones(tiny_spec, tmp_path):

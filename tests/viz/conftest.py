@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 from matplotlib import cbook
 
-from trainlab.monitor.record import STATS, Record
+from trainlab.monitor.record import (
+    QUANTILE_LEVELS,
+    STATS,
+    Record,
+)
 
 
 def summarize(x: np.ndarray) -> np.ndarray:
@@ -28,10 +32,12 @@ def build_record(
     activations: tuple[str, ...] = ("relu1", "relu2"),
     *,
     tensors: bool = False,
+    signals: bool = True,
     size: int = 64,
     seed: int = 0,
 ) -> Record:
-    """A record whose summaries come from drifting random tensors (kept when `tensors`)."""
+    """A record whose summaries, quantiles and (with `signals`) signals come from drifting
+    random tensors (kept when `tensors`); activations are ReLUs."""
     rng = np.random.default_rng(seed)
     raw: dict[str, dict[str, list[np.ndarray]]] = {"weights": {}, "net_values": {}, "outputs": {}}
     for name in weights:
@@ -53,6 +59,25 @@ def build_record(
         val_loss=(2.3 * np.exp(-np.arange(steps) / 50) + 0.1).astype(np.float32),
         meta={"mode": "full" if tensors else "summary"},
     )
+    record.quantiles = {
+        kind: {n: np.stack([np.quantile(a, QUANTILE_LEVELS) for a in v]).astype(np.float32)
+               for n, v in per_name.items()}
+        for kind, per_name in raw.items()
+    }  # fmt: skip
+    if signals:
+        for name, steps_ in raw["weights"].items():
+            w = np.stack(steps_).astype(np.float64)
+            norm = np.linalg.norm(w[1:], axis=1)
+            update = np.linalg.norm(np.diff(w, axis=0), axis=1)
+            grad = np.full(steps, np.nan)  # recorded without gradients
+            record.layer_signals[name] = np.stack([grad, norm, update, update / norm], 1).astype(
+                np.float32
+            )
+        for name, net in raw["net_values"].items():
+            dead = np.array([(a.max(axis=0) <= 0).mean() for a in net])
+            record.activation_signals[name] = np.stack([dead, np.full(steps, np.nan)], 1).astype(
+                np.float32
+            )
     if tensors:
         record.tensors = raw
     return record

@@ -6,6 +6,7 @@ import pytest
 
 from trainlab.errors import ConfigError
 from trainlab.viz import best_epoch, history_grid, learning_curve
+from trainlab.viz.smoothing import ema
 
 
 def _history(n=10, shift=0.0):
@@ -31,12 +32,43 @@ def test_history_grid_has_loss_and_accuracy_panels_per_run_with_a_star():
     assert loss_ax.get_ylabel() == "loss" and acc_ax.get_ylabel() == "accuracy"
     assert acc_ax.get_ylim() == (0.0, 1.01)
     assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == [
-        "train loss", "validation loss",
+        "train loss", "kept epoch", "validation loss",
     ]  # fmt: skip
+    train, _, val, _ = loss_ax.get_lines()
+    assert train.get_linestyle() == "--" and val.get_linestyle() == "-"
     stars = [ln for ln in loss_ax.get_lines() if ln.get_marker() == "*"]
     assert [float(s.get_xdata()[0]) for s in stars] == [6.0, 6.0]
     assert float(stars[1].get_ydata()[0]) == pytest.approx(0.5)
     assert not axes[-1].axison
+
+
+def test_history_grid_shares_y_per_row_and_panel_kind():
+    frames = {"a": _history(), "b": _history(shift=3.0), "c": _history(), "d": _history()}
+    fig = history_grid(frames, rows=2, cols=2)
+    fig.canvas.draw()
+    a_loss, a_acc, b_loss, b_acc, c_loss, *_ = fig.axes
+    assert a_loss.get_ylim() == b_loss.get_ylim()  # one row: the same loss scale
+    assert a_loss.get_ylim()[1] > 3.5  # covering b's higher curve
+    assert a_acc.get_ylim() == b_acc.get_ylim() == (0.0, 1.01)
+    assert c_loss.get_ylim() != a_loss.get_ylim()  # rows are scaled apart
+
+
+def test_per_batch_history_smooths_the_train_loss_under_the_validation_loss():
+    steps = np.arange(1, 41)
+    train = 2.0 / np.sqrt(steps) + np.where(steps % 2, 0.3, -0.3)  # noisy per batch
+    val = np.where(steps % 5 == 0, 1.0 / np.sqrt(steps), np.nan)  # logged every 5 steps
+    frame = pd.DataFrame({"step": steps, "train_loss": train, "val_loss": val})
+    ax = history_grid({"run": frame}, x="step", panels=(("loss", ("train_loss", "val_loss")),))
+    ax = ax.axes[0]
+    raw, smooth, validation = ax.get_lines()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "train loss, per batch", "train loss (EMA 0.9)", "validation loss",
+    ]  # fmt: skip
+    assert raw.get_alpha() < 0.5 and smooth.get_linestyle() == "--"
+    np.testing.assert_allclose(smooth.get_ydata(), ema(train))
+    assert np.ptp(np.diff(smooth.get_ydata())) < np.ptp(np.diff(train)) / 3
+    np.testing.assert_array_equal(validation.get_xdata(), [5, 10, 15, 20, 25, 30, 35, 40])
+    assert validation.get_linestyle() == "-"
 
 
 def test_history_grid_accepts_a_2d_layout_and_per_run_star_epochs():

@@ -56,3 +56,15 @@ def test_frame_delay_follows_fps():
     with Image.open(io.BytesIO(data)) as im:
         assert im.info["duration"] == 50  # 20 fps
         assert im.info["loop"] == 0
+
+
+def test_a_comment_is_written_before_the_first_frame_and_read_back():
+    buffer = io.BytesIO()
+    comment = '{"steps": [1, 5, 9], "n_steps": 9}' * 20  # longer than one 255-byte sub-block
+    writer = GifStreamWriter(buffer, None, fps=10, comment=comment)
+    for frame in _frames(2):
+        writer.write(frame)
+    writer.close()
+    with Image.open(io.BytesIO(buffer.getvalue())) as im:
+        assert im.info["comment"].decode() == comment
+    assert len(_decode(buffer.getvalue())) == 3

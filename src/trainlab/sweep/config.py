@@ -15,6 +15,7 @@ from torch import nn
 from trainlab.config import build, check_fields, number, to_dict
 from trainlab.data.config import DataConfig
 from trainlab.data.sources import CLASSES, IMAGE_SHAPES
+from trainlab.diagnose.config import DiagnoseConfig
 from trainlab.models.config import ModelConfig, build_model
 from trainlab.monitor.config import MonitorConfig
 from trainlab.train.config import OptimConfig, TrainConfig
@@ -48,6 +49,7 @@ class RunConfig:
     train: TrainConfig = TrainConfig()
     monitor: MonitorConfig = MonitorConfig()
     output: OutputConfig = OutputConfig()
+    diagnose: DiagnoseConfig = DiagnoseConfig()
     resources: ResourcesConfig = ResourcesConfig()
 
     def __post_init__(self) -> None:

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from trainlab.errors import SpecError
+from trainlab.sweep.spec_tables import array_of_tables, only_keys
 from trainlab.train.history import EPOCH_COLUMNS
 from trainlab.train.monitoring import FirstLayerStats
 
@@ -49,17 +50,10 @@ class FigureSpec:
 
 def parse_figures(raw: Any, grids: list[dict[str, Any]], *, where: str) -> tuple[FigureSpec, ...]:
     """The ``[[figure]]`` tables, checked against the history columns and the sub-grids."""
-    if not isinstance(raw, list):
-        raise SpecError(f"{where}: figure must be an array of tables ([[figure]])")
     all_axes = {axis for axes in grids for axis in axes}
     figures = []
-    for i, entry in enumerate(raw):
-        at = f"{where}: figure[{i}]"
-        if not isinstance(entry, dict):
-            raise SpecError(f"{at} must be a table")
-        unknown = sorted(set(entry) - set(FIGURE_KEYS))
-        if unknown:
-            raise SpecError(f"{at}: unknown key {unknown[0]!r}; allowed: {', '.join(FIGURE_KEYS)}")
+    for at, entry in array_of_tables(raw, "figure", where=where):
+        only_keys(entry, FIGURE_KEYS, where=at)
         title = entry.get("title")
         if not isinstance(title, str) or not title.strip():
             raise SpecError(f"{at}.title = {title!r}; expected what the figure shows, in words")

@@ -9,6 +9,9 @@
 3. The study's questions, each with the measured difference and a verdict.
 4. Most surprising observation: a sign reversal (or interaction) that clears the
    noise, else "nothing surprising".
+5. Why: the diagnoses found (trainlab.diagnose), which settings they gather in, and
+   how the best configuration's signals (update sizes, dead units, gradient norm)
+   compare with the study's.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import math
 
 import pandas as pd
 
+from trainlab.diagnose import RULES
 from trainlab.stats import format_estimate, format_plus_minus, t_interval
 from trainlab.sweep.analysis import GridAnalysis, StudyAnalysis
 from trainlab.sweep.metrics import METRICS
@@ -50,6 +54,7 @@ def write_findings(analysis: StudyAnalysis) -> str:
     lines += _what_matters(analysis)
     lines += _questions(analysis)
     lines += _surprise(analysis)
+    lines += _why(analysis)
     lines += _problems(analysis)
     return "\n".join(lines)
 
@@ -237,6 +242,88 @@ def _surprise(analysis: StudyAnalysis) -> list[str]:
         f"{format_estimate(s['interaction'], s['low'], s['high'])} away from what the two main "
         "effects predict (an interaction beyond the seed noise).",
         "",
+    ]
+
+
+SIGNALS = ("update_ratio_median", "dead_frac_late", "grad_norm_final")  # what "why" compares
+
+
+def _why(analysis: StudyAnalysis) -> list[str]:
+    """The diagnoses per kind and where they gather, and the best configuration's signals."""
+    table = analysis.table
+    lines = ["## 5. Why: diagnoses and signals", ""]
+    names = (
+        table["diagnoses"].fillna("").astype(str).str.split(", ") if "diagnoses" in table else None
+    )
+    counts: dict[str, list[int]] = {}
+    if names is not None:
+        for row, found in names.items():
+            for name in filter(None, found):
+                counts.setdefault(name, []).append(row)
+    if not counts:
+        lines += ["No run has a diagnosis: no divergence, exploding or vanishing gradients, "
+                  "dead or saturated units, learning rate too high or too low, overfitting or "
+                  "unfinished learning was found (`trainlab diagnose RUN_DIR` shows one run's "
+                  "checks).", ""]  # fmt: skip
+    for name, rows in sorted(counts.items(), key=lambda kv: -len(kv[1])):
+        summary = RULES[name].summary if name in RULES else name
+        where = _where_they_gather(table, rows, analysis.axes)
+        lines.append(f"- **{name}** ({summary}): {len(rows)} of {len(table)} runs{where}.")
+    best = analysis.best.point
+    best_runs = table[table["point"] == best]
+    best_found = sorted({n for r in best_runs.index for n in _names_of(names, r)}) if counts else []
+    lines += [
+        "",
+        f"The best configuration, **{best}**, has "
+        + (f"these diagnoses: {', '.join(best_found)}." if best_found else "no diagnosis."),
+    ]
+    lines += _signal_comparison(analysis, best_runs)
+    return [*lines, ""]
+
+
+def _names_of(names: pd.Series, row: int) -> list[str]:
+    return [n for n in names.get(row, []) if n]
+
+
+def _where_they_gather(table: pd.DataFrame, rows: list[int], axes: list[str]) -> str:
+    """The levels over-represented among `rows`: shared by at least 80 % of them and at
+    most half of all runs, e.g. " (10 of 12 at init=uniform)"."""
+    picked = table.loc[rows]
+    notes = []
+    for axis in axes:
+        if axis not in picked:
+            continue
+        counts = picked[axis].dropna().astype(str).value_counts()
+        if counts.empty:
+            continue
+        level, n = counts.index[0], int(counts.iloc[0])
+        overall = (table[axis].astype(str) == level).mean()
+        if n >= 0.8 * len(picked) and overall <= 0.5 and len(picked) > 1:
+            notes.append(f"{n} of {len(picked)} at {axis}={level}")
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def _signal_comparison(analysis: StudyAnalysis, best_runs: pd.DataFrame) -> list[str]:
+    """The best configuration's signals next to the median configuration's."""
+    ok = analysis.finished
+    rows = []
+    for column in SIGNALS:
+        if column not in ok or not ok[column].notna().any():
+            continue
+        per_point = ok.groupby("point")[column].mean()
+        mine = t_interval(best_runs[column].dropna().to_numpy(float))
+        cell = format_plus_minus(mine.mean, mine.low, mine.high)
+        rows.append(f"| {METRICS[column].label} | {cell} | {per_point.median():.3g} |")
+    if not rows:
+        return []
+    return [
+        "",
+        "Its signals against the median configuration's (`" + "`, `".join(SIGNALS) + "`; "
+        "see the glossary):",
+        "",
+        "| signal | best configuration | median configuration |",
+        "|---|---|---|",
+        *rows,
     ]
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trainlab.monitor.record import Record
+from trainlab.monitor.record import ACTIVATION_SIGNALS, LAYER_SIGNALS, Record
 from trainlab.train.history import History
 
 
@@ -120,6 +120,26 @@ _METRICS = (
         "epoch's steps.",
         "",
     ),  # fmt: skip
+    Metric(
+        "update_ratio_median",
+        "median update ratio",
+        "Median over every weight layer and step of |step change| / |weight|: how fast the "
+        "weights move (about 1e-3 is the usual healthy size).",
+        "",
+    ),  # fmt: skip
+    Metric(
+        "dead_frac_late",
+        "dead units (late)",
+        "The largest fraction of an activation's units never positive over a batch, "
+        "averaged over the last quarter of the steps.",
+        "",
+    ),  # fmt: skip
+    Metric(
+        "grad_norm_final",
+        "gradient norm (last epoch)",
+        "Norm of all parameter gradients, averaged over the last epoch's batches.",
+        "",
+    ),
     Metric("epochs_run", "epochs", "Epochs trained (the last may be partial).", ""),
     Metric("steps", "steps", "Optimizer steps taken.", ""),
     Metric("test_loss", "test loss", "Loss of the kept model on the test split, measured once."),
@@ -166,6 +186,7 @@ def run_metrics(
         for name in ("first_layer_mean_abs_weight", "first_layer_mean_abs_grad"):
             if name in frame:
                 metrics[name] = float(last[name])
+        metrics["grad_norm_final"] = float(last["grad_norm"])
         metrics.update(
             best_val_loss=_nan_extreme(frame["val_loss"], min),
             best_val_acc=_nan_extreme(frame["val_acc"], max),
@@ -177,7 +198,27 @@ def run_metrics(
     if record is not None and record.n_steps:
         val = np.asarray(record.val_loss, dtype=np.float64)
         metrics["val_subset_loss_mean"] = float(val.mean()) if np.isfinite(val).all() else math.nan
+        metrics.update(signal_summary(record))
     return metrics
+
+
+def signal_summary(record: Record) -> dict[str, float]:
+    """The run's signals in two numbers: how fast its weights moved, how many units died."""
+    summary: dict[str, float] = {}
+    ratios = [v[:, LAYER_SIGNALS.index("update_ratio")] for v in record.layer_signals.values()]
+    ratios = np.concatenate(ratios) if ratios else np.zeros(0)
+    ratios = ratios[np.isfinite(ratios)]
+    if ratios.size:
+        summary["update_ratio_median"] = float(np.median(ratios))
+    late = slice(record.n_steps - max(1, record.n_steps // 4), None)  # the last quarter
+    dead = [
+        float(np.nanmean(v[late, ACTIVATION_SIGNALS.index("dead_frac")]))
+        for v in record.activation_signals.values()
+        if np.isfinite(v[late, ACTIVATION_SIGNALS.index("dead_frac")]).any()
+    ]
+    if dead:
+        summary["dead_frac_late"] = max(dead)
+    return summary
 
 
 def _nan_extreme(values, pick) -> float:

@@ -28,6 +28,7 @@ from trainlab.errors import SpecError
 from trainlab.stats import Comparison, compare, usable_runs
 from trainlab.sweep.labels import level_label
 from trainlab.sweep.metrics import DEFAULT_RANK_BY, METRICS, SCORES
+from trainlab.sweep.spec_tables import array_of_tables, only_keys
 
 QUESTION_KEYS = ("text", "metric", "a", "b", "along", "margin")
 
@@ -110,11 +111,7 @@ def parse_report(raw: Any, *, where: str) -> ReportConfig:
     """The ``[report]`` table: ``rank_by`` (a metric with a better direction), ``equivariance``."""
     if not isinstance(raw, dict):
         raise SpecError(f"{where}: report must be a table ([report])")
-    unknown = sorted(set(raw) - set(REPORT_KEYS))
-    if unknown:
-        raise SpecError(
-            f"{where}: unknown key 'report.{unknown[0]}'; allowed: {', '.join(REPORT_KEYS)}"
-        )
+    only_keys(raw, REPORT_KEYS, where=f"{where}: report")
     rank_by = raw.get("rank_by", DEFAULT_RANK_BY)
     _check_metric(rank_by, where=f"{where}: report.rank_by")
     equivariance = raw.get("equivariance", False)
@@ -128,19 +125,10 @@ def parse_questions(
     default_metric: str = DEFAULT_RANK_BY,
 ) -> tuple[Question, ...]:  # fmt: skip
     """The ``[[question]]`` tables, each checked against the study's axes, levels and runs."""
-    if not isinstance(raw, list):
-        raise SpecError(f"{where}: question must be an array of tables ([[question]])")
     levels = {axis: {level.label for level in values} for axis, values in axes.items()}
     questions = []
-    for i, entry in enumerate(raw):
-        at = f"{where}: question[{i}]"
-        if not isinstance(entry, dict):
-            raise SpecError(f"{at} must be a table")
-        unknown = sorted(set(entry) - set(QUESTION_KEYS))
-        if unknown:
-            raise SpecError(
-                f"{at}: unknown key {unknown[0]!r}; allowed: {', '.join(QUESTION_KEYS)}"
-            )
+    for at, entry in array_of_tables(raw, "question", where=where):
+        only_keys(entry, QUESTION_KEYS, where=at)
         text = entry.get("text")
         if not isinstance(text, str) or not text.strip():
             raise SpecError(f"{at}.text = {text!r}; expected the question in words")

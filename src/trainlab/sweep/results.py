@@ -42,8 +42,9 @@ def collect_results(out: str | Path, axes: list[str] | None = None) -> pd.DataFr
         row.update({k: meta.get("metrics", {}).get(k, np.nan) for k in METRIC_COLUMNS})
         row.update({k: meta.get(k) for k in STATUS_COLUMNS})
         row["grids"] = " ".join(str(g) for g in meta.get("grids", []))
+        row["diagnoses"] = ", ".join(dict.fromkeys(d["name"] for d in meta.get("diagnoses", [])))
         rows.append(row)
-    columns = [*IDENTITY_COLUMNS, *axes, *METRIC_COLUMNS, *STATUS_COLUMNS, "grids"]
+    columns = [*IDENTITY_COLUMNS, *axes, *METRIC_COLUMNS, *STATUS_COLUMNS, "diagnoses", "grids"]
     table = pd.DataFrame(rows)
     for column in columns:
         if column not in table.columns:

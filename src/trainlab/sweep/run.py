@@ -25,6 +25,7 @@ from trainlab.data import Splits, TensorLoader, augment_crop_flip, ensure_datase
 from trainlab.data.config import DataConfig
 from trainlab.data.locate import cache_dir
 from trainlab.data.synthetic import ensure_synthetic
+from trainlab.diagnose import build_diagnose_callback, diagnose
 from trainlab.monitor import Record, build_monitor
 from trainlab.sweep import rundir
 from trainlab.sweep.config import RunConfig, build_run_model
@@ -79,11 +80,13 @@ def execute_run(run: Run, out: str | Path, *, splits: Splits | None = None) -> d
         _render(config, record, directory)
         timings["render"] = time.perf_counter() - tic
         restored = config.train.early_stopping != "none"
+        found = diagnose(record, history) if record is not None else []
         meta = rundir.run_meta(
             run.identity, status=history.status,
             metrics=run_metrics(history, record, restored=restored, test=test),
             stop_reason=history.stop_reason, stop_step=history.stop_step,
             kept_by=config.train.early_stopping if restored else "last epoch",
+            diagnoses=[d.to_dict() for d in found],
         )  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - a run's failure is data, not a crash
         atomic_write_text(directory / rundir.ERROR_FILE, traceback.format_exc())
@@ -118,6 +121,9 @@ def _train(config: RunConfig, directory: Path, timings: dict[str, float], splits
     if config.monitor.enabled:
         monitor = build_monitor(config.monitor, model, planned_steps=planned, seed=config.seed)
         callbacks.append(MonitorLogger(monitor, val_size=config.monitor.val_size))
+        live = build_diagnose_callback(config.diagnose, monitor)
+        if live is not None:  # after the logger: it diagnoses the steps logged so far
+            callbacks.append(live)
     tic = time.perf_counter()
     history = fit(
         model, train_loader, val_loader, optimizer,
@@ -133,7 +139,10 @@ def _train(config: RunConfig, directory: Path, timings: dict[str, float], splits
     timings["train"] = time.perf_counter() - tic
     record = None
     if monitor is not None:
-        record = monitor.to_record(meta={"run": directory.name, "config": config.to_dict()})
+        record = monitor.to_record(meta={
+            "run": directory.name, "config": config.to_dict(),
+            "steps_per_epoch": len(train_loader),  # movies show the epoch of each frame
+        })  # fmt: skip
         monitor.detach()
         record.save(directory)
     test = None
@@ -163,7 +172,8 @@ def _render(config: RunConfig, record: Record | None, directory: Path) -> None:
         save_figure(dashboard(record, title=title), directory / rundir.DASHBOARD_FILE)
     if config.output.movie:
         path = directory / rundir.movie_file(config.output.movie_format)
-        make_movie(record, path, fps=config.output.fps, progress=False, title=title)
+        make_movie(record, path, fps=config.output.fps, progress=False, title=title,
+                   frames=min(record.n_steps, config.output.movie_frames))  # fmt: skip
 
 
 def ensure_run_data(configs: Iterable[DataConfig]) -> None:

@@ -15,7 +15,7 @@ Every file name of a study or run directory is a constant here::
     OUT/running.json                while a study runs: its driver's pid and heartbeat
     OUT/results.csv, configs.csv    one row per run; one row per configuration
     OUT/findings.md, OUT/figures/   conclusions and figures (trainlab.sweep.report)
-    OUT/report/                     the HTML report (trainlab.sweep.html_report)
+    OUT/report/                     the HTML report (trainlab.sweep.html)
 """
 
 from __future__ import annotations

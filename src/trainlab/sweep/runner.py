@@ -20,7 +20,7 @@ from trainlab.sweep import rundir
 from trainlab.sweep.analysis import StudyAnalysis
 from trainlab.sweep.config import result_defining
 from trainlab.sweep.executor import Executor
-from trainlab.sweep.html_report import write_html_report
+from trainlab.sweep.html import write_html_report
 from trainlab.sweep.local_executor import LocalExecutor
 from trainlab.sweep.progress import StudyProgress
 from trainlab.sweep.report import write_report

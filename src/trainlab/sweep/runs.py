@@ -116,7 +116,7 @@ def load_run(directory: str | Path) -> LoadedRun:
     meta_path = directory / rundir.META_FILE
     meta = _read_json(meta_path)
     model = load_model(directory, config)
-    history = _read_history(directory, status=meta.get("status", "completed"))
+    history = read_history(directory)
     best = meta.get("metrics", {}).get("best_epoch")
     history.best_epoch = best if isinstance(best, int) and best >= 1 else None
     record = None
@@ -191,12 +191,18 @@ def evaluate_run(
     return result
 
 
-def _read_history(directory: Path, *, status: str) -> History:
+def read_history(directory: str | Path) -> History:
+    """A run's History from history.csv and batches.csv, with the status, stop reason and
+    stop step of its run.json (status ``running`` while it has none)."""
+    directory = Path(directory)
     epochs = _read_csv(directory / rundir.HISTORY_FILE)
     batches = _read_csv(directory / rundir.BATCHES_FILE)
+    meta = rundir.read_meta(directory) or {}
     return History(
-        epochs=epochs.to_dict("records"), batches=batches.to_dict("records"), status=status
-    )
+        epochs=epochs.to_dict("records"), batches=batches.to_dict("records"),
+        status=meta.get("status", "running"), stop_reason=meta.get("stop_reason"),
+        stop_step=meta.get("stop_step"),
+    )  # fmt: skip
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 A spec has the `RunConfig` sections at top level (``seed``, ``[data]``,
 ``[model]``, ``[optim]``, ``[train]``, ``[monitor]``, ``[output]``,
-``[resources]``), plus:
+``[diagnose]``, ``[resources]``), plus:
 
 - ``name`` / ``description``: free text;
 - ``repeats = N`` (seeds ``seed``, ``seed + 1``, ...) or ``seeds = [...]``: every
@@ -42,6 +42,7 @@ from trainlab.sweep.figure_specs import FigureSpec, parse_figures
 from trainlab.sweep.labels import level_label, safe_name
 from trainlab.sweep.metrics import METRIC_COLUMNS
 from trainlab.sweep.questions import Question, ReportConfig, parse_questions, parse_report
+from trainlab.sweep.spec_tables import array_of_tables, only_keys
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -50,7 +51,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 DEMO_SPEC = Path(__file__).with_name("demo.toml")  # the study `trainlab demo` runs
 
-RUN_SECTIONS = ("seed", "data", "model", "optim", "train", "monitor", "output", "resources")
+RUN_SECTIONS = ("seed", "data", "model", "optim", "train", "monitor", "output", "diagnose",
+                "resources")  # fmt: skip
 STUDY_KEYS = ("name", "description", "repeats", "seeds", "grid", "exclude", "extra", "quick",
               "report", "question", "figure")  # fmt: skip
 SPEC_KEYS = (*RUN_SECTIONS, *STUDY_KEYS)
@@ -66,7 +68,8 @@ QUICK_CAPS: dict[str, int] = {
 }
 # Names an axis may not take: the results table has columns of these names.
 RESERVED_AXES = frozenset({"run", "point", "seed", "status", "stop_reason", "stop_step",
-                           "kept_by", "seconds", "error", "grids", *METRIC_COLUMNS})  # fmt: skip
+                           "kept_by", "diagnoses", "seconds", "error", "grids",
+                           *METRIC_COLUMNS})  # fmt: skip
 QUICK_MAX_SEEDS = 2  # --quick keeps two replicates: enough to exercise the statistics
 
 
@@ -251,9 +254,8 @@ def _expand(
             run = _make_point(base, varied, sets, quick_sets, overrides, where=where)
             points.append(dataclasses.replace(run, grids=(index,)))
     if only_grid is None:
-        for i, extra in enumerate(_list_of_tables(raw.get("extra", []), "extra", where=where)):
-            points.append(_parse_extra(base, extra, quick_sets, overrides,
-                                       where=f"{where}: extra[{i}]"))  # fmt: skip
+        for at, extra in array_of_tables(raw.get("extra", []), "extra", where=where):
+            points.append(_parse_extra(base, extra, quick_sets, overrides, where=at))
     points = _merge_shared_points(points)
     if not points:
         raise SpecError(f"{where}: the grid and its exclusions leave no runs")
@@ -373,7 +375,7 @@ def _parse_axes(grid: Any, *, where: str) -> dict[str, list[Level]]:
             axis = key.rsplit(".", 1)[-1]
             levels = [Level(level_label(v), {key: v}) for v in spec]
         elif isinstance(spec, dict) and "levels" in spec:
-            _only(spec, {"levels"}, where=f"{where}: grid.{key}")
+            only_keys(spec, {"levels"}, where=f"{where}: grid.{key}")
             if not isinstance(spec["levels"], dict):
                 raise SpecError(f"{where}: grid.{key}.levels must be a table of label = {{...}}")
             axis = key
@@ -382,7 +384,7 @@ def _parse_axes(grid: Any, *, where: str) -> dict[str, list[Level]]:
                 for label, sets in spec["levels"].items()
             ]
         elif isinstance(spec, dict) and "key" in spec:
-            _only(spec, {"key", "values"}, where=f"{where}: grid.{key}")
+            only_keys(spec, {"key", "values"}, where=f"{where}: grid.{key}")
             values = spec.get("values")
             axis = key
             if not isinstance(spec["key"], str):
@@ -429,24 +431,18 @@ def _merge_axes(grid_axes: list[dict[str, list[Level]]]) -> dict[str, list[Level
     return merged
 
 
-def _list_of_tables(value: Any, key: str, *, where: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise SpecError(f"{where}: {key} must be an array of tables ([[{key}]])")
-    return value
-
-
 def _parse_excludes(
     excludes: Any, axes: dict[str, list[Level]], *, where: str
 ) -> list[dict[str, str]]:
     parsed = []
-    for i, ex in enumerate(_list_of_tables(excludes, "exclude", where=where)):
-        if not isinstance(ex, dict) or not ex:
-            raise SpecError(f"{where}: exclude[{i}] must be a table of axis = level")
+    for at, ex in array_of_tables(excludes, "exclude", where=where):
+        if not ex:
+            raise SpecError(f"{at} must be a table of axis = level")
         for axis, label in ex.items():
             if axis not in axes:
-                raise SpecError(f"{where}: exclude[{i}] names unknown axis {axis!r}")
+                raise SpecError(f"{at} names unknown axis {axis!r}")
             if level_label(label) not in {level.label for level in axes[axis]}:
-                raise SpecError(f"{where}: exclude[{i}].{axis} = {label!r} is not a level")
+                raise SpecError(f"{at}.{axis} = {label!r} is not a level")
         parsed.append({axis: level_label(label) for axis, label in ex.items()})
     return parsed
 
@@ -457,7 +453,7 @@ def _parse_extra(
 ) -> Run:  # fmt: skip
     if not isinstance(extra, dict):
         raise SpecError(f"{where} must be a table {{ name = ..., set = {{...}} }}")
-    _only(extra, {"name", "set"}, where=where)
+    only_keys(extra, {"name", "set"}, where=where)
     sets = _sets(extra.get("set", {}), where=f"{where}.set")
     varied = {key.rsplit(".", 1)[-1]: level_label(value) for key, value in sets.items()}
     run = _make_point(base, varied, sets, quick, overrides, where=where)
@@ -484,13 +480,6 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[f"{prefix}{key}"] = value
     return flat
-
-
-def _only(table: dict[str, Any], allowed: set[str], *, where: str) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        allowed_keys = ", ".join(sorted(allowed))
-        raise SpecError(f"{where}: unknown key {unknown[0]!r}; allowed: {allowed_keys}")
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from trainlab.errors import ConfigError
 from trainlab.stats import t_interval
+from trainlab.viz.smoothing import EMA_NAME, ema
 
 # (title, columns) per panel of one run in a history grid
 HISTORY_PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -87,14 +88,19 @@ def history_grid(
 ) -> Figure:
     """A grid of runs, each with a loss and an accuracy panel over epochs.
 
+    Train curves are dashed, validation (and test) curves solid. Panels of one kind in
+    one grid row share their y axis, so the runs of a row compare at a glance.
+
     Args:
         frames: label -> per-epoch DataFrame, laid out row by row in rows x cols
             (default one run per row), or a 2-D list of (label, frame) or None cells.
         rows, cols: grid size for a dict of frames.
-        star_epoch: mark one epoch per run with a black star: an epoch number,
-            "best" (lowest val_loss), label -> epoch, or a function frame -> epoch.
+        star_epoch: mark one epoch per run with a black star (legend: "kept epoch"): an
+            epoch number, "best" (lowest val_loss), label -> epoch, or a function
+            frame -> epoch.
         panels: (title, columns) per panel of a run; missing columns are skipped.
-        x: the x column.
+        x: the x column. With ``x="step"`` (per-batch frames) a train column is drawn
+            as its moving average (EMA 0.9) over the raw per-batch values, faint.
 
     Returns:
         The Figure; panel titles are the run labels.
@@ -106,8 +112,9 @@ def history_grid(
     FigureCanvasAgg(fig)
     axes = fig.subplots(n_rows, n_cols * n_panels, squeeze=False, sharex="col")
     for r, row in enumerate(cells):
-        for c, cell in enumerate(row):
-            for p in range(n_panels):
+        for p in range(n_panels):
+            drawn = []
+            for c, cell in enumerate(row):
                 ax = axes[r, c * n_panels + p]
                 if cell is None:
                     ax.set_axis_off()
@@ -115,7 +122,17 @@ def history_grid(
                 label, frame = cell
                 _draw_run(ax, frame, panels[p], x=x, star=_star(star_epoch, label, frame))
                 ax.set_title(f"{label}")
+                drawn.append(ax)
+            _share_y(drawn)
     return fig
+
+
+def _share_y(axes: list) -> None:
+    """One y axis for `axes` (one panel kind of one grid row), scaled to all their data."""
+    for ax in axes[1:]:
+        ax.sharey(axes[0])
+    if axes and axes[0].get_autoscaley_on():
+        axes[0].autoscale_view(scalex=False)
 
 
 def _draw_run(ax, frame: pd.DataFrame, panel, *, x: str, star: int | None) -> None:
@@ -129,16 +146,24 @@ def _draw_run(ax, frame: pd.DataFrame, panel, *, x: str, star: int | None) -> No
             f"columns: {list(frame.columns)}"
         )
     xs = frame[x].to_numpy()
-    for col in present:
-        style = "--" if col.startswith("train") else "-"
-        ax.plot(xs, frame[col].to_numpy(float), style, label=_label(col))
+    for i, col in enumerate(present):
+        ys = frame[col].to_numpy(float)
+        train = col.startswith("train")
+        color = f"C{i}"
+        label = _label(col)
+        if train and x == "step":  # per batch: the trend over the faint raw values
+            ax.plot(xs, ys, "-", color=color, lw=0.7, alpha=0.35, label=f"{label}, per batch")
+            ys, label = ema(ys), f"{label} ({EMA_NAME})"
+        finite = np.isfinite(ys)  # a validation loss logged every k steps: join its points
+        ax.plot(xs[finite], ys[finite], "--" if train else "-", color=color, label=label)
         if star is not None:
             hit = np.flatnonzero(xs == star)
             if hit.size == 0:
                 raise ConfigError(
                     f"star epoch {star} is not in the history ({x} {xs.min()}..{xs.max()})"
                 )
-            ax.plot([star], [frame[col].iloc[hit[0]]], marker="*", ms=11, color="black", ls="")
+            ax.plot([star], [frame[col].iloc[hit[0]]], marker="*", ms=11, color="black", ls="",
+                    label="kept epoch" if i == 0 else None)  # fmt: skip
     if "acc" in name or all(col.endswith("acc") for col in present):
         ax.set_ylim(0.0, 1.01)
     ax.set_xlabel(x)

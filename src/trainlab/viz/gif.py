@@ -1,8 +1,8 @@
 """A streaming GIF writer with one palette for the whole movie.
 
 Per-frame adaptive quantization costs ~160 ms per 1600x800 frame; here the
-palette is built once and each frame only maps the pixels that changed since
-the previous frame. A frame is stored as the bounding box of its changes, with
+palette is built once and each frame only maps the colours of the pixels that
+changed since the previous frame. A frame is stored as the bounding box of its changes, with
 unchanged pixels transparent, so consecutive frames of a growing figure stay
 small. Frames go to the file as they come (PIL's LZW encoder per frame).
 """
@@ -21,8 +21,13 @@ _TRANSPARENT = 255
 
 
 def make_palette(frames: list[np.ndarray]) -> np.ndarray:
-    """A (256, 3) uint8 palette: 255 median-cut colours of `frames` (RGB or RGBA) + a spare."""
-    rgb = np.concatenate([np.asarray(f)[..., :3] for f in frames], axis=0)
+    """A (256, 3) uint8 palette: 255 median-cut colours of `frames` (RGB or RGBA) + a spare.
+
+    Cut from every other row and column of large frames: a quarter of the pixels in the
+    same proportions, 25 ms instead of 90 for a 1600x770 frame.
+    """
+    step = 2 if sum(np.asarray(f).shape[0] * np.asarray(f).shape[1] for f in frames) > 2**19 else 1
+    rgb = np.concatenate([np.asarray(f)[::step, ::step, :3] for f in frames], axis=0)
     quant = Image.fromarray(np.ascontiguousarray(rgb)).quantize(
         colors=N_COLORS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
     )
@@ -44,10 +49,15 @@ class GifStreamWriter:
             quantizes each frame's changed pixels to their own local palette
             (for frames that change arbitrarily, e.g. a new user figure per frame).
         fps: frames per second (GIF stores delays in 1/100 s).
+        comment: text for a comment extension before the first frame (e.g. which
+            steps the frames show); PIL reads it back as ``image.info["comment"]``.
     """
 
-    def __init__(self, fp: IO[bytes], palette: np.ndarray | None, *, fps: float):
+    def __init__(
+        self, fp: IO[bytes], palette: np.ndarray | None, *, fps: float, comment: str | None = None
+    ):
         self._fp = fp
+        self._comment = comment
         self._fixed = palette is not None
         self._palette = (
             np.asarray(palette, np.uint8).reshape(256, 3)
@@ -58,20 +68,25 @@ class GifStreamWriter:
         self._pal_image.putpalette(self._palette.tobytes())
         self._duration_ms = round(1000 / fps)
         self._prev: np.ndarray | None = None  # (H, W) uint32 packed RGBA of the last frame
-        self._index: np.ndarray | None = None  # (H, W) uint8 palette indices shown
         self.n_frames = 0
 
     def _header(self, width: int, height: int) -> bytes:
         # logical screen: global colour table of 2**(7+1) entries (flags 0xF7)
         screen = struct.pack("<HHBBB", width, height, 0xF7, 0, 0)
         loop = b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", 0) + b"\x00"
-        return b"GIF89a" + screen + self._palette.tobytes() + loop
+        comment = b"" if self._comment is None else _comment_extension(self._comment)
+        return b"GIF89a" + screen + self._palette.tobytes() + loop + comment
 
-    def _map(self, rgb: np.ndarray) -> np.ndarray:
-        """Nearest palette index of each (N, 3) colour, without dithering."""
-        image = Image.fromarray(np.ascontiguousarray(rgb[None]), "RGB")
+    def _map(self, packed: np.ndarray) -> np.ndarray:
+        """Nearest palette index of each packed RGBA colour, without dithering.
+
+        A frame's changed pixels hold a few hundred distinct colours: each is mapped once.
+        """
+        colors, inverse = np.unique(packed, return_inverse=True)
+        rgb = colors.view(np.uint8).reshape(-1, 4)[None, :, :3]
+        image = Image.fromarray(np.ascontiguousarray(rgb), "RGB")
         out = image.quantize(palette=self._pal_image, dither=Image.Dither.NONE)
-        return np.asarray(out)[0]
+        return np.asarray(out)[0][inverse]
 
     def write(self, frame: np.ndarray) -> None:
         """Append one (H, W, 3 or 4) uint8 frame."""
@@ -83,31 +98,32 @@ class GifStreamWriter:
         packed = np.ascontiguousarray(rgba).view(np.uint32)[..., 0]  # (H, W)
         if self._prev is None:
             self._fp.write(self._header(width, height))
-            self._index = np.zeros((height, width), np.uint8)
-            changed = np.ones((height, width), bool)
+            self._prev = np.empty_like(packed)
+            changed = np.arange(packed.size)
         else:
             if packed.shape != self._prev.shape:
                 raise ValueError(
                     f"frame {self.n_frames} is {width}x{height}; the first frame was "
                     f"{self._prev.shape[1]}x{self._prev.shape[0]}"
                 )
-            changed = packed != self._prev
-        self._prev = packed.copy()
-        rows, cols = np.flatnonzero(changed.any(1)), np.flatnonzero(changed.any(0))
-        if rows.size == 0:  # identical frame: a 1x1 transparent patch keeps the timing
+            # flat indices: one pass over the frame, then work on the changes only
+            changed = np.flatnonzero(packed != self._prev)
+        np.copyto(self._prev, packed)
+        rows, cols = np.divmod(changed, width)
+        if changed.size == 0:  # identical frame: a 1x1 transparent patch keeps the timing
             y0, y1, x0, x1 = 0, 1, 0, 1
         else:
-            y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+            y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols.min(), cols.max() + 1
+        inside = (rows - y0) * (x1 - x0) + (cols - x0)  # flat index within the patch
+        patch = np.full((y1 - y0, x1 - x0), _TRANSPARENT, np.uint8)
         extra = {}
         if self._fixed:
-            if rows.size:
-                self._index[changed] = self._map(rgba[..., :3][changed])
-            patch = self._index[y0:y1, x0:x1]
+            patch.flat[inside] = self._map(packed.ravel()[changed])
             palette = self._palette
         else:
-            patch, palette = _adaptive(rgba[y0:y1, x0:x1, :3])
+            indices, palette = _adaptive(rgba[y0:y1, x0:x1, :3])
+            patch.flat[inside] = indices.flat[inside]
             extra["include_color_table"] = True
-        patch = np.where(changed[y0:y1, x0:x1], patch, _TRANSPARENT).astype(np.uint8)
         image = Image.fromarray(patch, "P")
         image.putpalette(palette.tobytes())
         chunks = GifImagePlugin.getdata(
@@ -125,6 +141,16 @@ class GifStreamWriter:
     def close(self) -> None:
         """Write the GIF trailer."""
         self._fp.write(b";")
+
+
+def _comment_extension(text: str) -> bytes:
+    """A GIF89a comment extension: sub-blocks of at most 255 bytes, then a terminator."""
+    data = text.encode("utf-8")
+    blocks = b"".join(
+        bytes([len(chunk)]) + chunk
+        for chunk in (data[i : i + 255] for i in range(0, len(data), 255))
+    )
+    return b"!\xfe" + blocks + b"\x00"
 
 
 def _adaptive(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,9 +1,11 @@
-"""Training movies: one frame per processed batch, written as GIF or MP4.
+"""Training movies: one frame per chosen step, written as GIF or MP4.
 
-The default frames are the dashboard: the figure is built and drawn once, then
-frame t is frame t - 1 with batch t's boxes and loss segment drawn on top, read
-straight from the Agg buffer and streamed to the encoder. A user figure
-function is called once per frame instead, for full/sample-mode records.
+The default frames are `MovieFrame`s: the dashboard up to the frame's step, plus the
+step, a marker through the time panels, and each tensor's distribution at that step.
+The figure is built and drawn once; each frame adds its new steps to the image of the
+previous one and draws the moment on top, read straight from the Agg buffer and
+streamed to the encoder. A user figure function is called once per frame instead,
+for full/sample-mode records. Which steps get a frame: `trainlab.viz.selection`.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from tqdm.auto import tqdm
 from trainlab.atomic import atomic_open, atomic_path
 from trainlab.errors import ConfigError
 from trainlab.monitor.record import Record
-from trainlab.viz.dashboard import BAND_ABOVE, Dashboard, check_record
+from trainlab.viz.dashboard import BAND_ABOVE, check_record
 from trainlab.viz.gif import GifStreamWriter, make_palette
+from trainlab.viz.moment import MOVIE_DPI, MovieFrame
+from trainlab.viz.selection import frame_steps, steps_comment
 
 FigFun = Callable[[int, dict, dict, dict, list, list], Figure]
 SUFFIXES = (".gif", ".mp4")  # the formats a movie can be written in
@@ -33,27 +37,13 @@ SUFFIXES = (".gif", ".mp4")  # the formats a movie can be written in
 PROGRESS_FROM = 200
 
 
-def _dashboard_frames(
-    record: Record, *, figsize, dpi: float, band_above: int, title: str | None = None
+def _default_frames(
+    record: Record, steps: np.ndarray, **options
 ) -> tuple[Iterator[np.ndarray], np.ndarray]:
     """(frames, palette): frames are views of one reused buffer, valid until the next."""
-    dash = Dashboard(record, figsize=figsize, dpi=dpi, band_above=band_above, title=title)
-    canvas = dash.canvas
-    dash.show_upto(0)  # empty data: draws axes, labels, legend only
-    canvas.draw()
-    background = canvas.copy_from_bbox(dash.figure.bbox)
-    dash.show_upto(dash.steps)
-    dash.draw_shown()
-    palette = make_palette([np.asarray(canvas.buffer_rgba())])
-    canvas.restore_region(background)
-
-    def frames() -> Iterator[np.ndarray]:
-        for t in range(1, dash.steps + 1):
-            dash.show_new(t)
-            dash.draw_shown()
-            yield np.asarray(canvas.buffer_rgba())
-
-    return frames(), palette
+    frame = MovieFrame(record, **options)
+    palette = make_palette([frame.start()])
+    return frame.frames(steps), palette
 
 
 def _tensor_lists(record: Record) -> tuple[dict, dict, dict]:
@@ -70,12 +60,12 @@ def _tensor_lists(record: Record) -> tuple[dict, dict, dict]:
     return tensors["weights"], tensors["net_values"], tensors["outputs"]
 
 
-def _user_frames(record: Record, fig_fun: FigFun) -> Iterator[np.ndarray]:
-    """Call `fig_fun` once per batch; render, copy and close each figure."""
+def _user_frames(record: Record, fig_fun: FigFun, steps: np.ndarray) -> Iterator[np.ndarray]:
+    """Call `fig_fun` once per chosen step; render, copy and close each figure."""
     weights, net_values, outputs = _tensor_lists(record)
     train = [float(v) for v in record.train_loss]
     val = [float(v) for v in record.val_loss]
-    for i in range(record.n_steps):
+    for i in (int(step) - 1 for step in steps):
         fig = fig_fun(
             i,
             {name: steps[: i + 2] for name, steps in weights.items()},
@@ -122,17 +112,18 @@ def _check_path(path: Path) -> str:
     return suffix
 
 
-def _write_gif(path: Path, frames: Iterable[np.ndarray], palette, fps: float) -> int:
+def _write_gif(path: Path, frames: Iterable[np.ndarray], palette, fps: float, comment: str) -> int:
     with atomic_open(path, "wb") as f:
-        writer = GifStreamWriter(f, palette, fps=fps)
+        writer = GifStreamWriter(f, palette, fps=fps, comment=comment)
         for frame in frames:
             writer.write(frame)
         writer.close()
     return writer.n_frames
 
 
-def _write_mp4(path: Path, frames: Iterable[np.ndarray], fps: float) -> int:
-    """Encode `frames` as H.264; ffmpeg writes to a named temporary, renamed on success."""
+def _write_mp4(path: Path, frames: Iterable[np.ndarray], fps: float, comment: str) -> int:
+    """Encode `frames` as H.264 with `comment` as the ``comment`` tag; ffmpeg writes to a
+    named temporary, renamed on success."""
     import imageio.v2 as imageio
 
     n = 0
@@ -143,7 +134,13 @@ def _write_mp4(path: Path, frames: Iterable[np.ndarray], fps: float) -> int:
     with (
         atomic_path(path, suffix=".mp4") as tmp,
         contextlib.closing(
-            imageio.get_writer(tmp, format="FFMPEG", fps=fps, macro_block_size=2)
+            imageio.get_writer(
+                tmp,
+                format="FFMPEG",
+                fps=fps,
+                macro_block_size=2,
+                output_params=["-metadata", f"comment={comment}"],
+            )  # fmt: skip
         ) as writer,
     ):
         for frame in frames:
@@ -162,54 +159,72 @@ def make_movie(
     *,
     progress: bool | None = None,
     figsize: tuple[float, float] | None = None,
-    dpi: float = 100,
+    dpi: float = MOVIE_DPI,
     band_above: int = BAND_ABOVE,
     title: str | None = None,
+    every: int | None = None,
+    frames: int | None = None,
+    seconds: float | None = None,
+    spacing: str = "even",
 ) -> Path:
-    """Write a movie with one frame per batch of `record`; the suffix picks GIF or MP4.
+    """Write a training movie of `record`; the suffix picks GIF or MP4.
+
+    One frame per step up to MAX_FRAMES (300) steps, else 300 frames spread over the
+    run (first and last step included); `every`, `frames` or `seconds` choose otherwise
+    (see `frame_steps`). The file lists the steps its frames show (`movie_steps`).
 
     Args:
         record: the run's Record (at least one step).
         path: ``.gif`` (always available) or ``.mp4`` (needs imageio-ffmpeg);
             written atomically (temporary file, then rename).
-        fig_fun: None animates the dashboard from the per-step summaries. Otherwise
-            called once per batch ``i`` (0-based) as ``fig_fun(i, weights, net_values,
-            outputs, train_losses, val_losses)`` and must return a Figure of the same
-            pixel size each time; ``weights`` maps layer -> list of the i + 2 weight
-            arrays so far (initial + after each batch), ``net_values``/``outputs`` map
-            activation -> list of i + 1 arrays, the loss lists hold i + 1 floats (NaN
-            where no validation loss was logged). Needs a record with raw tensors
-            (Monitor mode ``full`` or ``sample``). Each figure is closed after use.
+        fig_fun: None draws `MovieFrame`s from the per-step summaries. Otherwise
+            called once per frame with the 0-based step ``i`` as ``fig_fun(i, weights,
+            net_values, outputs, train_losses, val_losses)``, and must return a Figure
+            of the same pixel size each time; ``weights`` maps layer -> list of the
+            i + 2 weight arrays so far (initial + after each batch),
+            ``net_values``/``outputs`` map activation -> list of i + 1 arrays, the loss
+            lists hold i + 1 floats (NaN where no validation loss was logged). Needs a
+            record with raw tensors (Monitor mode ``full`` or ``sample``). Each figure
+            is closed after use.
         fps: frames per second.
         progress: tqdm bar; None shows it from 200 frames on.
-        figsize, dpi, band_above, title: dashboard size and style, as for `dashboard`.
+        figsize, band_above: frame size and style, as for `dashboard`.
+        dpi: pixels per inch; default MOVIE_DPI (80: 1280 px wide).
+        title: the run's name in each frame's header; default ``record.meta["run"]``.
+        every: a frame every `every` steps (plus the first and last step).
+        frames: at most this many frames (default 300).
+        seconds: at most this long at `fps`.
+        spacing: "even" or "log" (dense early) steps, for `frames` and `seconds`.
 
     Returns:
         The path written.
 
     Raises:
-        RecordError: the record has no steps or inconsistent summaries.
-        ConfigError: bad suffix, MP4 without imageio-ffmpeg, fps <= 0, or `fig_fun`
-            on a record without raw tensors.
+        RecordError: the record has no steps or inconsistent arrays.
+        ConfigError: bad suffix, MP4 without imageio-ffmpeg, fps <= 0, a bad frame
+            choice, or `fig_fun` on a record without raw tensors.
     """
     path = Path(path)
     suffix = _check_path(path)
     if not fps > 0:
         raise ConfigError(f"fps={fps}; expected a positive number of frames per second")
-    steps = check_record(record)
+    n_steps = check_record(record)
+    steps = frame_steps(n_steps, every=every, frames=frames, seconds=seconds, fps=fps,
+                        spacing=spacing)  # fmt: skip
     if fig_fun is None:
-        frames, palette = _dashboard_frames(
-            record, figsize=figsize, dpi=dpi, band_above=band_above, title=title
+        images, palette = _default_frames(
+            record, steps, figsize=figsize, dpi=dpi, band_above=band_above, title=title
         )
     else:
         _tensor_lists(record)  # fail before creating any file
-        frames, palette = _user_frames(record, fig_fun), None
-    show = steps >= PROGRESS_FROM if progress is None else progress
-    frames = tqdm(frames, total=steps, desc=path.name, unit="frame", disable=not show)
+        images, palette = _user_frames(record, fig_fun, steps), None
+    show = len(steps) >= PROGRESS_FROM if progress is None else progress
+    images = tqdm(images, total=len(steps), desc=path.name, unit="frame", disable=not show)
+    comment = steps_comment(steps, n_steps)
     if suffix == ".gif":
-        _write_gif(path, frames, palette, fps)
+        _write_gif(path, images, palette, fps, comment)
     else:
-        _write_mp4(path, frames, fps)
+        _write_mp4(path, images, fps, comment)
     return path
 
 
@@ -239,7 +254,8 @@ def render_movies(
             be a module-level function of an importable module (a script needs an
             ``if __name__ == "__main__":`` guard; a notebook cell's function fails).
         progress: one tqdm bar over the runs.
-        **options: `fps`, `figsize`, `dpi`, `band_above` for `make_movie`.
+        **options: `fps`, `figsize`, `dpi`, `band_above`, `title`, `every`, `frames`,
+            `seconds`, `spacing` for `make_movie`.
 
     Returns:
         The written paths, in input order.

@@ -11,12 +11,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from trainlab.sweep import html_format as fmt
 from trainlab.sweep.analysis import StudyAnalysis
 from trainlab.sweep.findings import VERDICT_WORDS
-from trainlab.sweep.html_render import CaptionedFigure
-from trainlab.sweep.html_runs import UNFINISHED, RunView, page_href, severity_rank
-from trainlab.sweep.html_tables import status_class
+from trainlab.sweep.html import format as fmt
+from trainlab.sweep.html.render import CaptionedFigure
+from trainlab.sweep.html.runs import UNFINISHED, RunView, page_href, severity_rank
+from trainlab.sweep.html.tables import status_class
 from trainlab.sweep.metrics import METRICS
 
 PROBLEM_STATUSES = ("failed", "diverged", UNFINISHED)

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from trainlab.sweep import rundir
-from trainlab.sweep.html_render import CaptionedFigure, href
+from trainlab.sweep.html.render import CaptionedFigure, href
 from trainlab.sweep.report import CAPTIONS_FILE
 
 # After the questions' figures (shown with their answers): effects, learning curves,

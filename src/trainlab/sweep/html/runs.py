@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from trainlab.sweep import rundir
-from trainlab.sweep.html_format import config_value
-from trainlab.sweep.html_render import href
+from trainlab.sweep.html.format import config_value
+from trainlab.sweep.html.render import href
 
 RUN_PAGES_DIR = "runs"  # OUT/report/runs/<run>.html
 # Statuses a run has before it finishes, for the pages (a finished run has rundir.STATUSES):

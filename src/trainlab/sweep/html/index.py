@@ -1,7 +1,7 @@
 """The study's index page, top down: the answer, runs in flight, tables, figures, glossary.
 
 OUT/report/index.html (templates/index.html). While the study runs the page reloads
-itself every `html_render.REFRESH_S` seconds and says how far each run is; the
+itself every `render.REFRESH_S` seconds and says how far each run is; the
 driver's last write, after the study ends, drops the reload.
 """
 
@@ -15,14 +15,14 @@ from typing import Any
 
 import pandas as pd
 
-from trainlab.sweep import html_format as fmt
 from trainlab.sweep import rundir
 from trainlab.sweep.analysis import StudyAnalysis
-from trainlab.sweep.html_answer import answer_block
-from trainlab.sweep.html_figures import study_figures
-from trainlab.sweep.html_render import REFRESH_S, href, markdown_to_html, render_page
-from trainlab.sweep.html_runs import RUNNING, RunView, page_href
-from trainlab.sweep.html_tables import (
+from trainlab.sweep.html import format as fmt
+from trainlab.sweep.html.answer import answer_block
+from trainlab.sweep.html.figures import study_figures
+from trainlab.sweep.html.render import REFRESH_S, href, markdown_to_html, render_page
+from trainlab.sweep.html.runs import RUNNING, RunView, page_href
+from trainlab.sweep.html.tables import (
     TableContext,
     configs_table,
     glossary,

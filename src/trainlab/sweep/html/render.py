@@ -1,7 +1,7 @@
 """Turning page data into HTML: Jinja2 templates from package data, Markdown via markdown-it.
 
-Templates live in ``trainlab/sweep/templates`` and escape every value unless it is
-marked `Markup`; the CSS and the sort script of ``html_assets`` are embedded in each
+Templates live in ``trainlab/sweep/html/templates`` and escape every value unless it is
+marked `Markup`; the CSS and the sort script of ``assets`` are embedded in each
 page, so a page stands alone when the study folder is zipped and opened from disk.
 """
 
@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from trainlab.version import __version__
 
-ASSETS = Path(__file__).with_name("html_assets")
+ASSETS = Path(__file__).with_name("assets")
 REFRESH_S = 5  # pages of a running study reload this often (the driver rewrites them as often)
 # A table cell whose text starts like a number (0.8754, -0.067 (...), 1e-3) aligns right.
 _NUMERIC_CELL = re.compile(r"^[-+]?(\d|\.\d)")
@@ -76,7 +76,7 @@ def href(*parts: str) -> str:
 @functools.cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("trainlab.sweep", "templates"),
+        loader=jinja2.PackageLoader("trainlab.sweep.html", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,  # a misspelt field fails the test, not the page
         trim_blocks=True,
@@ -91,5 +91,5 @@ def _markdown() -> MarkdownIt:
 
 @functools.cache
 def _asset(name: str) -> str:
-    """A file of html_assets/, embedded in every page so each page stands alone."""
+    """A file of assets/, embedded in every page so each page stands alone."""
     return (ASSETS / name).read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ so the OUT folder can be zipped, shared and opened from disk with no server and
 no network. `trainlab run --html` calls `write_html_report` every few seconds
 while the study runs (finished runs appear as they finish, the pages reload
 themselves) and once more at the end. This module writes the files; the
-html_* modules beside it only build pages.
+the other modules of this package only build pages.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from trainlab.errors import TrainlabError
 from trainlab.monitor.record import JSON_NAME
 from trainlab.sweep import rundir
 from trainlab.sweep.analysis import analyze
-from trainlab.sweep.html_index import index_page
-from trainlab.sweep.html_render import href
-from trainlab.sweep.html_run_page import Neighbours, run_page
-from trainlab.sweep.html_runs import RUN_PAGES_DIR, RunView, read_runs
-from trainlab.sweep.html_tables import seed_noise
+from trainlab.sweep.html.index import index_page
+from trainlab.sweep.html.render import href
+from trainlab.sweep.html.run_page import Neighbours, run_page
+from trainlab.sweep.html.runs import RUN_PAGES_DIR, RunView, read_runs
+from trainlab.sweep.html.tables import seed_noise
 from trainlab.sweep.report import batch_losses
 from trainlab.sweep.results import collect_results, configurations
 from trainlab.viz import history_grid
@@ -100,13 +100,15 @@ _EPOCH_CAPTION = (
     "marks the epoch whose weights the run kept."
 )
 _BATCH_CAPTION = (
-    "Per batch: the training loss of each batch (dashed) and the loss on a fixed subset of "
-    "{val_size} validation samples scored after it (solid). Drawn per batch because the run "
-    "trained fewer than 3 epochs."
+    "Per batch: the training loss, smoothed (an exponential moving average, dashed) over the "
+    "faint loss of each batch, and the loss on a fixed subset of {val_size} validation "
+    "samples scored after it (solid). Drawn per batch because the run trained fewer than 3 "
+    "epochs."
 )
 _TRAIN_BATCH_CAPTION = (
-    "Per batch: the training loss of each batch. The run was not monitored, so there is no "
-    "per-batch validation loss; drawn per batch because it trained fewer than 3 epochs."
+    "Per batch: the training loss, smoothed (dashed) over the faint loss of each batch. The "
+    "run was not monitored, so there is no per-batch validation loss; drawn per batch "
+    "because it trained fewer than 3 epochs."
 )
 
 

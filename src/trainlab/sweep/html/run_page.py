@@ -1,5 +1,5 @@
 """One run's page (OUT/report/runs/<run>.html): state, problems, diagnoses, metrics,
-figures, config and files, from what `html_runs.read_runs` read of its directory."""
+figures, config and files, from what `runs.read_runs` read of its directory."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trainlab.sweep import html_format as fmt
 from trainlab.sweep import rundir
-from trainlab.sweep.html_render import REFRESH_S, CaptionedFigure, href, render_page
-from trainlab.sweep.html_runs import RUNNING, STARTING, UNFINISHED, Diagnosis, RunView
-from trainlab.sweep.html_tables import status_class
+from trainlab.sweep.html import format as fmt
+from trainlab.sweep.html.render import REFRESH_S, CaptionedFigure, href, render_page
+from trainlab.sweep.html.runs import RUNNING, STARTING, UNFINISHED, Diagnosis, RunView
+from trainlab.sweep.html.tables import status_class
 from trainlab.sweep.metrics import METRICS
 from trainlab.sweep.run import TEST_GRID_IMAGES
 from trainlab.viz.dashboard import BAND_ABOVE
@@ -47,7 +47,7 @@ def run_page(
     """The HTML page of one run (OUT/report/runs/<run>.html).
 
     Args:
-        history: the address and caption of the run's curves (drawn by html_report), or None.
+        history: the address and caption of the run's curves (drawn by report.py), or None.
         noise: seed sd per metric, to round the run's metrics to.
         running: the study is running: an unfinished run's page reloads itself.
     """
@@ -174,7 +174,13 @@ def _figures(view: RunView, history: tuple[str, str] | None, files: str) -> list
         figures.append(CaptionedFigure(f"{files}/{rundir.DASHBOARD_FILE}", caption, wide=True))
     movie = rundir.movie_path(directory)
     if movie is not None:
-        caption = "Training movie: the dashboard drawn batch by batch, one frame per batch."
+        frames = min(steps, view.setting("output", "movie_frames", steps)) if steps else "its"
+        caption = (
+            f"Training movie, {frames} frames (every step, or steps spread evenly over a long "
+            "run): the dashboard up to the frame's step (grey marker, step counter at the top "
+            "right) and, beside each layer, the distribution at that step over the faint "
+            "outline of the first."
+        )
         figures.append(
             CaptionedFigure(f"{files}/{href(movie.name)}", caption, wide=True,
                             video=movie.suffix == ".mp4")
@@ -196,10 +202,12 @@ def _dashboard_caption(view: RunView, steps: int) -> str:
         else "as a box per batch (box: quartiles and median; whiskers: 1.5 interquartile ranges)"
     )
     return (
-        "Dashboard, per batch: at the top the training loss of each batch (blue) and the "
-        f"loss on a fixed subset of {val_size} validation samples (red); below, one row per "
-        "layer: the distribution of its weights (blue, batch 0 = initial weights) and of the "
-        f"net values (orange, before the activation) and outputs (green, after it), {shape}."
+        "Dashboard, per batch: at the top the training loss (faint per batch, its moving "
+        f"average dark) and the loss on a fixed subset of {val_size} validation samples (red), "
+        "the update ratio |step change| / |weight| of each layer and the fraction of dead "
+        "(or saturated) units of each activation; below, one row per layer: the distribution "
+        "of its weights (blue, batch 0 = initial weights) and of the net values (orange, "
+        f"before the activation) and outputs (green, after it), {shape}."
     )
 
 

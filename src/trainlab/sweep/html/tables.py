@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from trainlab.stats import BestSet
-from trainlab.sweep import html_format as fmt
-from trainlab.sweep.html_runs import RunView, page_href
+from trainlab.sweep.html import format as fmt
+from trainlab.sweep.html.runs import RunView, page_href
 from trainlab.sweep.metrics import METRIC_COLUMNS, METRICS, Metric
 from trainlab.sweep.results import FINISHED, IDENTITY_COLUMNS, STATUS_COLUMNS
 
