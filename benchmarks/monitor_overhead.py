@@ -1,11 +1,22 @@
 """Cost of monitoring: a plain training loop vs the same loop with a Monitor in each mode.
 
-MLP 3072-256-128-10 on CIFAR-shaped random input, batch 32, Adam, 100 batches, with
-the train loss and a no_grad validation loss on 512 samples after every batch.
-Prints the median time of each side over several repeats (after a warm-up) and the
-ratio monitored / plain measured in the same run. Targets: summary <= 1.25x, full <= 2x.
+Every monitored side records everything: statistics, quantiles, gradients
+(``grads=True``) and every signal. Two cases, on random data of the real shapes:
 
-    .venv/bin/python benchmarks/monitor_overhead.py [--repeats 7] [--threads N]
+- ``cifar``: MLP 3072-256-128-10, batch 32, Adam, 100 batches, with the train loss and
+  a no_grad validation loss on 512 samples after every batch (a 16 ms step, large
+  tensors). Targets: summary <= 1.25x, full < 2x.
+- ``fmnist``: MLP 784-128-64-10, batch 32, Adam, one epoch of 50,000 samples (1,563
+  steps), train loss only (a 0.8 ms step: the monitor's fixed per-step costs dominate).
+  Target: summary <= 1.5x. Mode ``full`` is left out by default (1.4 GB of copies).
+
+Sides run interleaved (plain, then each mode, per repeat) after one warm-up each, so a
+load change on this shared machine hits every side alike; printed: the median wall
+time per step of each side, the ratio of the medians, and the median and range of the
+per-repeat ratios (each monitored run over the plain run just before it).
+
+    .venv/bin/python benchmarks/monitor_overhead.py [--case cifar fmnist] [--repeats 7]
+        [--threads N] [--modes summary sample]
 """
 
 from __future__ import annotations
@@ -13,6 +24,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -20,41 +32,65 @@ from torch import nn
 
 from trainlab.monitor import Monitor
 
-BATCHES = 100
 BATCH_SIZE = 32
-VAL_SIZE = 512
 
 
-def _model() -> nn.Module:
-    return nn.Sequential(
-        nn.Flatten(),
-        nn.Linear(3072, 256),
-        nn.ReLU(),
-        nn.Linear(256, 128),
-        nn.ReLU(),
-        nn.Linear(128, 10),
+@dataclass(frozen=True)
+class Case:
+    """One benchmark setting."""
+
+    widths: tuple[int, ...]  # input, hidden..., output
+    image: tuple[int, ...]  # one input's shape
+    steps: int
+    val_size: int  # validation samples scored after every batch; 0: none
+    modes: tuple[str, ...]  # monitored modes run by default
+
+
+CASES = {
+    "cifar": Case((3072, 256, 128, 10), (3, 32, 32), 100, 512, ("summary", "full", "sample")),
+    "fmnist": Case((784, 128, 64, 10), (1, 28, 28), 1_563, 0, ("summary", "sample")),
+}
+
+
+def _model(widths: tuple[int, ...]) -> nn.Module:
+    layers: list[nn.Module] = [nn.Flatten()]
+    for fan_in, fan_out in zip(widths[:-2], widths[1:-1], strict=True):
+        layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
+    return nn.Sequential(*layers, nn.Linear(widths[-2], widths[-1]))
+
+
+def _data(case: Case) -> tuple[torch.Tensor, ...]:
+    gen = torch.Generator().manual_seed(0)
+    n = case.steps * BATCH_SIZE
+    return (
+        torch.randn(n, *case.image, generator=gen),
+        torch.randint(0, case.widths[-1], (n,), generator=gen),
+        torch.randn(max(case.val_size, 1), *case.image, generator=gen),
+        torch.randint(0, case.widths[-1], (max(case.val_size, 1),), generator=gen),
     )
 
 
-def _run(mode: str | None, data: tuple[torch.Tensor, ...]) -> float:
-    """Seconds for BATCHES training steps, monitored in `mode` (None: plain loop)."""
+def _run(case: Case, mode: str | None, data: tuple[torch.Tensor, ...]) -> float:
+    """Seconds for the case's training steps, monitored in `mode` (None: plain loop)."""
     x, y, val_x, val_y = data
     torch.manual_seed(0)
-    model = _model()
+    model = _model(case.widths)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    monitor = Monitor(model, optimizer=optimizer, mode=mode) if mode else None
+    monitor = Monitor(model, optimizer=optimizer, mode=mode, grads=True) if mode else None
     start = time.perf_counter()
-    for i in range(BATCHES):
-        xb = x[i * BATCH_SIZE : (i + 1) * BATCH_SIZE]  # (32, 3, 32, 32)
+    for i in range(case.steps):
+        xb = x[i * BATCH_SIZE : (i + 1) * BATCH_SIZE]  # (32, *image)
         yb = y[i * BATCH_SIZE : (i + 1) * BATCH_SIZE]
         loss = F.cross_entropy(model(xb), yb)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        model.eval()
-        with torch.no_grad():
-            val_loss = F.cross_entropy(model(val_x), val_y)
-        model.train()
+        val_loss = None
+        if case.val_size:
+            model.eval()
+            with torch.no_grad():
+                val_loss = F.cross_entropy(model(val_x), val_y)
+            model.train()
         if monitor is not None:
             monitor.log_losses(loss, val_loss)
     if monitor is not None:
@@ -63,35 +99,45 @@ def _run(mode: str | None, data: tuple[torch.Tensor, ...]) -> float:
     return time.perf_counter() - start
 
 
+def bench(name: str, case: Case, modes: tuple[str, ...], repeats: int) -> None:
+    """Print one case's per-step times and ratios to the plain loop."""
+    data = _data(case)
+    sides: list[str | None] = [None, *modes]
+    for mode in sides:  # warm-up
+        _run(case, mode, data)
+    times: dict[str | None, list[float]] = {mode: [] for mode in sides}
+    for _ in range(repeats):  # interleaved, so load changes hit every side alike
+        for mode in sides:
+            times[mode].append(_run(case, mode, data))
+    plain = statistics.median(times[None])
+    widths = "-".join(map(str, case.widths))
+    print(f"\n{name}: MLP {widths}, {case.steps} steps, validation {case.val_size or 'none'}")
+    print(f"plain loop      {plain * 1e3 / case.steps:7.3f} ms/step")
+    for mode in modes:
+        median = statistics.median(times[mode])
+        # Each repeat's monitored time over the plain time measured just before it: a
+        # load change between repeats cancels out of the pair.
+        paired = sorted(t / p for t, p in zip(times[mode], times[None], strict=True))
+        print(
+            f"monitor {mode:8s}{median * 1e3 / case.steps:7.3f} ms/step   ratio "
+            f"{median / plain:.2f}x   paired ratios: median {statistics.median(paired):.2f}x, "
+            f"range {paired[0]:.2f}-{paired[-1]:.2f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--case", nargs="+", choices=sorted(CASES), default=list(CASES))
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
+    parser.add_argument("--modes", nargs="+", choices=("summary", "full", "sample"), default=None)
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    gen = torch.Generator().manual_seed(0)
-    data = (
-        torch.randn(BATCHES * BATCH_SIZE, 3, 32, 32, generator=gen),
-        torch.randint(0, 10, (BATCHES * BATCH_SIZE,), generator=gen),
-        torch.randn(VAL_SIZE, 3, 32, 32, generator=gen),
-        torch.randint(0, 10, (VAL_SIZE,), generator=gen),
-    )
-    modes = [None, "summary", "full", "sample"]
-    for mode in modes:  # warm-up
-        _run(mode, data)
-    times: dict[str | None, list[float]] = {mode: [] for mode in modes}
-    for _ in range(args.repeats):  # interleaved, so load changes hit every side alike
-        for mode in modes:
-            times[mode].append(_run(mode, data))
-    plain = statistics.median(times[None])
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.repeats} repeats")
-    print(f"plain loop      {plain * 1e3 / BATCHES:7.2f} ms/step")
-    for mode in modes[1:]:
-        median = statistics.median(times[mode])
-        print(
-            f"monitor {mode:8s}{median * 1e3 / BATCHES:7.2f} ms/step   ratio {median / plain:.2f}x"
-        )
+    for name in args.case:
+        case = CASES[name]
+        bench(name, case, tuple(args.modes or case.modes), args.repeats)
 
 
 if __name__ == "__main__":

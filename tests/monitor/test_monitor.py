@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from trainlab.monitor import STATS, Monitor, Record, TorchMonitor, summarize
+from trainlab.monitor.record import QUANTILE_LEVELS
 
 
 class Block(nn.Module):
@@ -73,10 +74,15 @@ def _live_objects() -> dict[str, int]:
 
 
 def _all_stored(monitor: Monitor) -> list[torch.Tensor]:
-    stored = [rows.rows() for rows in monitor._rows.values()]
-    stored += [p._values for p in monitor._pending.values()]
-    stored += [t for values in monitor._raw.values() for t in values]
-    return stored + ([monitor._losses.rows()] if monitor._losses is not None else [])
+    stored = []
+    for track in monitor._tracks.values():
+        stored += [track.stats.rows(), track.levels.rows(), track.signals.rows()]
+        stored += [track.block.data] if track.block is not None else []
+    if monitor._raw is not None:
+        stored += [t for values in monitor._raw.values.values() for t in values]
+    losses = monitor._losses
+    stored += [v for column in losses._columns for v in column if isinstance(v, torch.Tensor)]
+    return stored + ([losses._rows.rows()] if losses._rows is not None else [])
 
 
 def test_counts_shapes_and_names_follow_the_torch_monitor_contract():
@@ -228,13 +234,16 @@ def test_memory_stays_flat_over_10000_steps_in_summary_mode(one_thread):
     # No per-step Python objects or tensors are kept (a handful of bookkeeping objects at most).
     assert after["tensors"] <= before["tensors"] + 5, (before, after)
     assert after["objects"] <= before["objects"] + 100, (before, after)
-    # Device storage: 2 weights + 2 activation rows of len(STATS) float32 and 2 losses per
-    # step; capacity doubles, so at most 2x the filled size.
-    per_step = (4 * len(STATS) + 2) * 4
-    held = sum(rows.nbytes for rows in mon._rows.values()) + mon._losses.nbytes
+    # Device storage per step: 2 weights + 2 activation sites x 2 tensors, each a row of
+    # len(STATS) statistics and len(QUANTILE_LEVELS) quantiles; 3 layer signals per
+    # weight, 1 signal per activation tensor, 2 losses. Capacity doubles: at most 2x.
+    per_step = (6 * (len(STATS) + len(QUANTILE_LEVELS)) + 2 * 3 + 4 * 1 + 2) * 4
+    held = mon._losses.nbytes + sum(
+        t.stats.nbytes + t.levels.nbytes + t.signals.nbytes for t in mon._tracks.values()
+    )
     assert held <= 2 * per_step * 10_001, held
     # Steps waiting to be summarised in one block: a fixed amount, whatever the run length.
-    assert sum(p.nbytes for p in mon._pending.values()) <= 4 * 64 * (4096 + 5) * 4
+    assert sum(t.nbytes for t in mon._tracks.values()) <= 6 * (64 + 1) * 4096 * 4
     assert all(not t.requires_grad for t in _all_stored(mon))
     assert mon.to_record().n_steps == 10_000
 

@@ -7,6 +7,7 @@ import pytest
 
 from trainlab.errors import RecordError
 from trainlab.monitor import STATS, Record
+from trainlab.monitor.record import ACTIVATION_SIGNALS, LAYER_SIGNALS, QUANTILE_LEVELS
 
 
 def _record(steps: int = 5, with_tensors: bool = False) -> Record:
@@ -77,3 +78,24 @@ def test_load_without_tensors_does_not_read_the_tensor_file(tmp_path):
     np.testing.assert_array_equal(back.train_loss, rec.train_loss)
     np.testing.assert_array_equal(back.weights["fc1"], rec.weights["fc1"])
     assert back.meta == rec.meta
+
+
+def test_quantiles_and_signals_round_trip_and_read_by_name(tmp_path):
+    rec = _record(steps=4)
+    rng = np.random.default_rng(1)
+    rec.quantiles = {
+        "weights": {"fc1": rng.normal(size=(5, len(QUANTILE_LEVELS))).astype(np.float32)},
+        "outputs": {"act1": rng.normal(size=(4, len(QUANTILE_LEVELS))).astype(np.float32)},
+    }
+    rec.layer_signals = {"fc1": rng.normal(size=(4, len(LAYER_SIGNALS))).astype(np.float32)}
+    rec.activation_signals = {"act1": rng.random((4, len(ACTIVATION_SIGNALS))).astype(np.float32)}
+    rec.save(tmp_path)
+    back = Record.load(tmp_path)
+    for kind, per_name in rec.quantiles.items():
+        for name, values in per_name.items():
+            np.testing.assert_array_equal(back.quantiles[kind][name], values)
+    ratio, dead = rec.layer_signals["fc1"][:, 3], rec.activation_signals["act1"][:, 0]
+    np.testing.assert_array_equal(back.signal("update_ratio", "fc1"), ratio)
+    np.testing.assert_array_equal(back.signal("dead_frac", "act1"), dead)
+    with pytest.raises(ValueError, match="unknown signal 'dead'"):
+        back.signal("dead", "act1")

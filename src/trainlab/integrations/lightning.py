@@ -40,6 +40,7 @@ from trainlab.train.monitoring import MonitorLogger
 
 OUT_SUBDIR = "monitor"  # default output: <trainer.default_root_dir>/monitor
 SUMMED_META = ("optimizer_steps", "forward_passes")  # counters that add up across a resume
+SIGNAL_GROUPS = ("layer_signals", "activation_signals")  # Record fields, one row per step
 
 
 def _lightning_module():
@@ -212,6 +213,19 @@ def concat_records(before: Record, after: Record) -> Record:
         getattr(merged, kind).update(
             {name: np.concatenate([first[name], second[name][skip:]]) for name in first}
         )
+    for kind in set(before.quantiles) | set(after.quantiles):
+        skip = 1 if kind == "weights" else 0
+        first, second = before.quantiles.get(kind, {}), after.quantiles.get(kind, {})
+        merged.quantiles[kind] = {
+            name: np.concatenate([first[name], second[name][skip:]])
+            for name in first
+            if name in second
+        }
+    for group in SIGNAL_GROUPS:  # one row per step in both parts
+        first, second = getattr(before, group), getattr(after, group)
+        getattr(merged, group).update(
+            {name: np.concatenate([first[name], second[name]]) for name in first if name in second}
+        )
     merged.train_loss = np.concatenate([before.train_loss, after.train_loss])
     merged.val_loss = np.concatenate([before.val_loss, after.val_loss])
     for kind in set(before.tensors) | set(after.tensors):
@@ -239,6 +253,16 @@ def _record_state(record: Record) -> dict[str, Any]:
             }
             for kind in KINDS
         },
+        "quantiles": {
+            kind: {name: torch.from_numpy(np.asarray(v)) for name, v in per_name.items()}
+            for kind, per_name in record.quantiles.items()
+        },
+        "signals": {
+            group: {
+                name: torch.from_numpy(np.asarray(v)) for name, v in getattr(record, group).items()
+            }
+            for group in SIGNAL_GROUPS
+        },
         "tensors": {
             kind: {name: [torch.as_tensor(a) for a in arrays] for name, arrays in layers.items()}
             for kind, layers in record.tensors.items()
@@ -255,6 +279,10 @@ def _record_from_state(state: dict[str, Any]) -> Record:
     )
     for kind, layers in state["summaries"].items():
         getattr(record, kind).update({name: t.numpy() for name, t in layers.items()})
+    for kind, per_name in state.get("quantiles", {}).items():  # absent before format 2
+        record.quantiles[kind] = {name: t.numpy() for name, t in per_name.items()}
+    for group, per_name in state.get("signals", {}).items():
+        getattr(record, group).update({name: t.numpy() for name, t in per_name.items()})
     record.tensors = {
         kind: {name: [t.numpy() for t in arrays] for name, arrays in layers.items()}
         for kind, layers in state["tensors"].items()

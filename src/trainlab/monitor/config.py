@@ -22,7 +22,7 @@ class MonitorConfig:
     sample_size: int = number(256, lo=1)  # elements or units kept per tensor in mode "sample"
     max_mb: int = number(2048, lo=1)  # cap on raw tensor memory in modes "full" and "sample"
     on_limit: str = choice(ON_LIMIT, default="raise")
-    exact_limit: int = number(EXACT_LIMIT, lo=1)  # larger tensors get sampled quartiles
+    exact_limit: int = number(EXACT_LIMIT, lo=1)  # larger tensors get sampled quantiles
 
     def __post_init__(self) -> None:
         check_fields(self)

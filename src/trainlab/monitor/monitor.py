@@ -1,5 +1,5 @@
-"""Monitor: hooks that record, per training step, every layer's weights and every
-activation's inputs (net values) and outputs.
+"""Monitor: hooks that record, per training step, every layer's weights (and gradients)
+and every activation's inputs (net values) and outputs.
 
 Hooks used, and why:
 
@@ -9,18 +9,20 @@ Hooks used, and why:
 - a forward pre-hook on the model resets the per-module call counters, so a module
   called twice in one forward pass (a residual block reusing one ReLU) gets two
   call sites, ``block.relu#0`` and ``block.relu#1``, each one entry per forward pass;
-- optimizer step hooks: the *pre*-hook reads gradients (``grads=True``), the post-hook
-  snapshots the weights after the update.
+- optimizer step hooks: the *pre*-hook copies the gradients (``grads=True``), the
+  post-hook the weights after the update, each with one ``torch._foreach_copy_``.
 
-Only forward passes in training mode with autograd enabled are recorded, so
+A hook only copies the tensor into the next row of a preallocated block (see
+`trainlab.monitor.tracks`); statistics, quantiles and signals are computed per
+block. Only forward passes in training mode with autograd enabled are recorded, so
 evaluation passes (``model.eval()`` or ``torch.no_grad()``) leave no trace. Every
-stored tensor is detached: nothing keeps the autograd graph alive.
+stored tensor is a detached copy: nothing keeps the autograd graph alive.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,16 +30,29 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from trainlab.errors import CaptureLimitError, ConfigError
-from trainlab.monitor.buffers import PendingSummaries, RowBuffer
-from trainlab.monitor.record import KINDS, Record
-from trainlab.monitor.summary import (
-    EXACT_LIMIT,
-    N_STATS,
-    SAMPLE_SIZE,
-    moments,
-    sample_index,
-    summarize_rows,
+from trainlab.errors import ConfigError
+from trainlab.models.modes import evaluating
+from trainlab.monitor.buffers import ScalarLog, Scratch
+from trainlab.monitor.raw import ON_LIMIT, Key, RawCapture
+from trainlab.monitor.record import (
+    ACTIVATION_SIGNALS,
+    KINDS,
+    LAYER_SIGNALS,
+    QUANTILE_LEVELS,
+    SATURATION_MARGIN,
+    Record,
+)
+from trainlab.monitor.signals import saturation_bounds
+from trainlab.monitor.summary import EXACT_LIMIT, SAMPLE_SIZE, sample_index
+from trainlab.monitor.tracks import (
+    DIRECT_LIMIT,
+    SUMMARY_BLOCK,
+    GradTrack,
+    InputTrack,
+    OutputTrack,
+    Track,
+    WeightTrack,
+    derives_outputs,
 )
 
 WEIGHT_TYPES: tuple[type[nn.Module], ...] = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
@@ -46,15 +61,21 @@ ACTIVATION_TYPES: tuple[type[nn.Module], ...] = (
     nn.SiLU, nn.Mish, nn.Tanh, nn.Sigmoid, nn.Hardtanh, nn.Hardswish, nn.Hardsigmoid,
     nn.Softplus, nn.Softsign, nn.LogSigmoid, nn.Tanhshrink,
 )  # fmt: skip
-MODES = ("summary", "full", "sample")
-ON_LIMIT = ("raise", "stop")
-# Steps captured before their box-plot statistics are computed together (one sort per
-# block, see PendingSummaries); bounds the pending memory to 64 x 4096 floats per tensor.
-SUMMARY_BLOCK = 64
+MODES = ("summary", "full", "sample")  # what is kept besides the per-step summaries
 DEFAULT_MAX_BYTES = 2 * 1024**3  # full capture of the benchmark MLP: ~3.4 MB per step
 
-# A capture is keyed (kind, module name, call index); weights and grads use call 0.
-Key = tuple[str, str, int]
+_TRACKS: dict[str, type[Track]] = {
+    "weights": WeightTrack, "grads": GradTrack, "net_values": InputTrack, "outputs": OutputTrack,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LayerTrack:
+    """A weight layer with the track of its weight (or gradient), copied together each step."""
+
+    key: Key
+    layer: nn.Module
+    track: Track
 
 
 class Monitor:
@@ -67,13 +88,15 @@ class Monitor:
         mode: ``"summary"`` keeps only per-step statistics; ``"full"`` also keeps exact
             CPU copies of every tensor; ``"sample"`` also keeps a fixed random subset
             of each tensor's elements (activations: of its units, for every example).
-        grads: also summarise each layer's weight gradient before every step.
+        grads: also summarise each layer's weight gradient before every step (and
+            record its norm, the ``grad_norm`` signal).
         sample_size: elements (weights) or units (activations) kept in mode ``"sample"``.
         max_bytes: cap on raw tensor bytes in modes ``"full"``/``"sample"``.
         planned_steps: steps the run will take, if known, to check the cap after step 1.
         on_limit: ``"raise"`` a CaptureLimitError, or ``"stop"`` raw capture with a
             warning (summaries go on), when the cap would be exceeded.
-        exact_limit: tensors with more elements get quartiles from a fixed sample.
+        exact_limit: tensors with more elements get their quantiles, whiskers, zero
+            fraction and mean |x| from a fixed sample of SAMPLE_SIZE elements.
         seed: random seed of the fixed element samples.
         attach: register the hooks now (as the context manager and :meth:`attach` do).
 
@@ -109,10 +132,6 @@ class Monitor:
         self.model = model
         self.mode = mode
         self.grads = grads
-        self.sample_size = sample_size
-        self.max_bytes = max_bytes
-        self.planned_steps = planned_steps
-        self.on_limit = on_limit
         self.exact_limit = exact_limit
         self.seed = seed
 
@@ -131,11 +150,22 @@ class Monitor:
                 f"Monitor: {type(model).__name__} has no module of weight_types "
                 f"{[t.__name__ for t in weight_types]} nor activation_types; nothing to record"
             )
+        self._modules = {name: module for module, name in self._activation_names.items()}
+        self._bounds = {name: saturation_bounds(module) for name, module in self._modules.items()}
 
-        self._rows: dict[Key, RowBuffer] = {}  # per-step summaries
-        self._pending: dict[Key, PendingSummaries] = {}  # captured, not yet summarised
-        self._raw: dict[Key, list[torch.Tensor]] = {}  # modes full/sample
-        self._losses: RowBuffer | None = None  # (steps, 2): train, val
+        self._tracks: dict[Key, Track] = {}  # per recorded tensor: blocks, summaries, signals
+        self._weight_tracks: list[LayerTrack] | None = None  # made at first use
+        self._grad_tracks: list[LayerTrack] | None = None
+        self._scratch = Scratch()  # shared workspace of the block statistics
+        self._raw = (
+            RawCapture(
+                mode, sample_size=sample_size, max_bytes=max_bytes, planned_steps=planned_steps,
+                on_limit=on_limit, index=self._sample_for_raw,
+            )
+            if mode != "summary"
+            else None
+        )  # fmt: skip
+        self._losses = ScalarLog(2, block=SUMMARY_BLOCK)  # (steps, 2): train, val
         self._calls: dict[str, int] = {}  # call index within the current forward pass
         self._max_calls: dict[str, int] = {}  # most calls seen in one forward pass
         self._indices: dict[tuple, torch.Tensor] = {}  # fixed element samples
@@ -145,10 +175,6 @@ class Monitor:
         self._have_initial = False
         self._steps = 0
         self._forwards = 0
-        self._raw_bytes = 0
-        self._initial_bytes = 0
-        self._bytes_per_step: int | None = None
-        self._stopped_at: int | None = None
 
         self._module_handles: list = []
         self._optimizer_handles: list = []
@@ -222,104 +248,100 @@ class Monitor:
         if not (module.training and torch.is_grad_enabled()):
             return
         name = self._activation_names[module]
-        self._capture(("outputs", name, self._calls[name] - 1), output)
+        call = self._calls[name] - 1
+        source = self._tracks.get(("net_values", name, call))
+        if source is not None and source.derives:
+            return  # the outputs will be computed from the inputs' copy
+        self._capture(("outputs", name, call), output)
 
     def _on_pre_step(self, optimizer: torch.optim.Optimizer, args, kwargs) -> None:
         self._ensure_initial()
-        for name, layer in self._layers.items():
-            grad = layer.weight.grad
-            key = ("grads", name, 0)
-            if grad is not None:
-                self._capture(key, grad)
-            else:
-                self._append_nan(key, layer.weight.device)
+        if self._grad_tracks is None:
+            self._grad_tracks = self._layer_tracks("grads")
+        self._copy_all(self._grad_tracks, [t.layer.weight.grad for t in self._grad_tracks])
 
     def _on_step(self, optimizer: torch.optim.Optimizer, args, kwargs) -> None:
         self._ensure_initial()
         self._steps += 1
         self._snapshot_weights()
-        if self._steps == 1 and self.mode != "summary":
-            self._check_estimate()
+        if self._steps == 1 and self._raw is not None:
+            self._raw.check_estimate()
 
     def _ensure_initial(self) -> None:
         if not self._have_initial:
             self._have_initial = True
             self._snapshot_weights()
-            self._initial_bytes = self._raw_bytes
+            if self._raw is not None:
+                self._raw.mark_initial()
 
     def _snapshot_weights(self) -> None:
-        for name, layer in self._layers.items():
-            self._capture(("weights", name, 0), layer.weight)
+        if self._weight_tracks is None:
+            self._weight_tracks = self._layer_tracks("weights")
+        self._copy_all(self._weight_tracks, [t.layer.weight for t in self._weight_tracks])
+
+    def _layer_tracks(self, kind: str) -> list[LayerTrack]:
+        return [
+            LayerTrack((kind, name, 0), layer, self._track((kind, name, 0), layer.weight.device))
+            for name, layer in self._layers.items()
+        ]
+
+    @torch.no_grad()  # a copy of a tensor that requires grad would join its graph
+    def _copy_all(self, layers: list[LayerTrack], tensors: list[torch.Tensor | None]) -> None:
+        """One step of every layer's weight (or gradient): one foreach copy into the blocks."""
+        slots, sources, filled = [], [], []
+        for layer, x in zip(layers, tensors, strict=True):
+            if x is None:  # a layer that took no part in the loss has no gradient
+                layer.track.append_nan()
+                continue
+            slot = layer.track.slot(x)
+            if slot is not None:
+                slots.append(slot)
+                sources.append(x)
+                filled.append(layer.track)
+        if slots:
+            torch._foreach_copy_(slots, sources)  # one dispatch for all layers
+        for track in filled:
+            track.commit()
+        if self._raw is not None:
+            for layer, x in zip(layers, tensors, strict=True):
+                if x is not None:
+                    self._raw.store(layer.key, x.detach(), self._steps)
 
     def _capture(self, key: Key, x: torch.Tensor) -> None:
         x = x.detach()
-        flat = x.reshape(-1) if x.dtype == torch.float32 else x.reshape(-1).float()
-        if flat.numel() == 0:
-            self._append_nan(key, x.device)
-        elif flat.numel() > self.exact_limit:
-            index = self._index(key, "summary", flat.numel(), SAMPLE_SIZE, x.device)
-            exact = moments(flat.unsqueeze(0))[0]  # (5,): now, the tensor may change later
-            self._pending_for(key, SAMPLE_SIZE, True, x.device).add(flat[index], exact)
-        else:
-            self._pending_for(key, flat.numel(), False, x.device).add(flat, None)
-        if self.mode != "summary" and self._stopped_at is None:
-            self._store_raw(key, x)
+        track = self._tracks.get(key)
+        if track is None:
+            track = self._track(key, x.device)
+        track.add(x)
+        if self._raw is not None:
+            self._raw.store(key, x, self._steps)
 
-    def _pending_for(
-        self, key: Key, width: int, sampled: bool, device: torch.device
-    ) -> PendingSummaries:
-        pending = self._pending.get(key)
-        if pending is not None and (pending.full or pending.width != width):
-            self._flush(key)  # full, or a new size (e.g. a smaller last batch)
-        if pending is None or pending.width != width:
-            pending = self._pending[key] = PendingSummaries(
-                width, sampled=sampled, device=device, capacity=SUMMARY_BLOCK
-            )
-        return pending
+    def _track(self, key: Key, device: torch.device) -> Track:
+        kind, name, call = key
+        options: dict = {}
+        if kind == "outputs":
+            options["bounds"] = self._bounds[name]
+        module = self._modules.get(name)
+        if kind == "net_values" and self._raw is None and derives_outputs(module):
+            # The outputs of a monotone activation are computed from its inputs (InputTrack).
+            outputs = self._track(("outputs", name, call), device)
+            options["derived"] = (module, outputs)
+        track = _TRACKS[kind](
+            device=device, scratch=self._scratch, index_for=self._quantile_sample(key), **options
+        )
+        self._tracks[key] = track
+        return track
 
-    def _flush(self, key: Key) -> None:
-        pending = self._pending.get(key)
-        if pending is not None and len(pending):
-            self._summary_rows(key, pending.device).extend(pending.take(summarize_rows))
+    def _quantile_sample(self, key: Key) -> Callable[[int], torch.Tensor | None]:
+        def index_for(width: int) -> torch.Tensor | None:
+            if width <= self.exact_limit:
+                return None
+            return self._index(key, "summary", width, SAMPLE_SIZE, self._tracks[key].device)
 
-    def _flush_all(self) -> None:
-        for key in list(self._pending):
-            self._flush(key)
+        return index_for
 
-    def _append_nan(self, key: Key, device: torch.device) -> None:
-        self._flush(key)  # keep the steps in order
-        self._summary_rows(key, device).append(float("nan"))
-
-    def _summary_rows(self, key: Key, device: torch.device) -> RowBuffer:
-        rows = self._rows.get(key)
-        if rows is None:
-            rows = self._rows[key] = RowBuffer(N_STATS, device=device)
-        return rows
-
-    def _store_raw(self, key: Key, x: torch.Tensor) -> None:
-        if self.mode == "full":
-            nbytes = x.numel() * x.element_size()
-        elif key[0] in ("weights", "grads"):
-            x = x.reshape(-1)  # (elements,)
-            nbytes = min(x.numel(), self.sample_size) * x.element_size()
-        else:
-            x = x.reshape(x.shape[0] if x.dim() else 1, -1)  # (batch, units)
-            nbytes = x.shape[0] * min(x.shape[1], self.sample_size) * x.element_size()
-        if self._raw_bytes + nbytes > self.max_bytes:
-            self._limit(
-                f"Monitor mode={self.mode!r}: capturing {key[0]} of {key[1]!r} would take raw "
-                f"captures past max_bytes={self.max_bytes} ({_mb(self.max_bytes)}) at step "
-                f"{self._steps}"
-            )
-            if self._stopped_at is not None:
-                return
-        self._raw_bytes += nbytes
-        if self.mode == "full":
-            value = x.to("cpu", copy=True)
-        else:
-            index = self._index(key, "sample", x.shape[-1], self.sample_size, x.device)
-            value = x.index_select(-1, index)
-        self._raw.setdefault(key, []).append(value)
+    def _sample_for_raw(self, key: Key, numel: int, size: int, device) -> torch.Tensor:
+        return self._index(key, "sample", numel, size, device)
 
     def _index(self, key: Key, purpose: str, numel: int, size: int, device) -> torch.Tensor:
         # Net values and outputs of one call site share their sample, as do weights and grads.
@@ -331,22 +353,9 @@ class Monitor:
             self._indices[cache_key] = index
         return index
 
-    def _check_estimate(self) -> None:
-        self._bytes_per_step = self._raw_bytes - self._initial_bytes
-        estimate = self.estimated_bytes
-        if self.planned_steps is not None and estimate is not None and estimate > self.max_bytes:
-            self._limit(
-                f"Monitor mode={self.mode!r}: ~{_mb(self._bytes_per_step)} per step x "
-                f"planned_steps={self.planned_steps} = ~{_mb(estimate)}, more than "
-                f"max_bytes={self.max_bytes} ({_mb(self.max_bytes)})"
-            )
-
-    def _limit(self, message: str) -> None:
-        advice = "; use mode='summary' or 'sample', fewer steps, or a larger max_bytes"
-        if self.on_limit == "raise":
-            raise CaptureLimitError(message + advice)
-        warnings.warn(message + "; raw capture stopped, summaries go on" + advice, stacklevel=3)
-        self._stopped_at = self._steps
+    def _flush_all(self) -> None:
+        for track in self._tracks.values():
+            track.flush()
 
     # -- losses ----------------------------------------------------------------
 
@@ -354,12 +363,7 @@ class Monitor:
         self, train_loss: torch.Tensor | float, val_loss: torch.Tensor | float | None = None
     ) -> None:
         """Append one step's train and validation loss (floats or 0-d tensors; no host sync)."""
-        if self._losses is None:
-            device = next(
-                (v.device for v in (train_loss, val_loss) if isinstance(v, torch.Tensor)), "cpu"
-            )
-            self._losses = RowBuffer(2, device=torch.device(device))
-        self._losses.append_values(train_loss, val_loss)
+        self._losses.append(train_loss, val_loss)
 
     def validation_loss(
         self,
@@ -383,13 +387,8 @@ class Monitor:
                 )
                 self._val_indices[cache_key] = index
             x, y = x.index_select(0, index), y.index_select(0, index)
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            with torch.no_grad():
-                loss = loss_fn(self.model(x), y)
-        finally:
-            self.model.train(was_training)
+        with evaluating(self.model):
+            loss = loss_fn(self.model(x), y)
         return loss.detach()
 
     # -- views -----------------------------------------------------------------
@@ -433,32 +432,28 @@ class Monitor:
     @property
     def bytes_per_step(self) -> int | None:
         """Raw capture bytes of the first step (modes full/sample); None before it."""
-        return self._bytes_per_step
+        return self._raw.bytes_per_step if self._raw is not None else None
 
     @property
     def estimated_bytes(self) -> int | None:
         """Raw bytes the whole run will hold: initial + per step x planned steps (if known)."""
-        if self._bytes_per_step is None or self.planned_steps is None:
-            return None
-        return self._initial_bytes + self._bytes_per_step * self.planned_steps
+        return self._raw.estimated_bytes if self._raw is not None else None
 
     def _view(self, kind: str) -> dict[str, list[torch.Tensor]]:
         # summary: (len(STATS),) rows in STATS order; full: exact CPU copies with the
         # original shape; sample: the fixed subset, (elements,) or (batch, units).
         self._flush_all()
         view: dict[str, list[torch.Tensor]] = {}
-        for key, rows in self._rows.items():
+        for key, track in self._tracks.items():
             if key[0] != kind:
                 continue
-            if self.mode == "summary":
-                view[self._site(key)] = list(rows.rows().unbind(0))
+            if self._raw is None:
+                view[self._site(key)] = list(track.stats.rows().unbind(0))
             else:
-                view[self._site(key)] = list(self._raw.get(key, []))
+                view[self._site(key)] = list(self._raw.values.get(key, []))
         return view
 
     def _loss_column(self, column: int) -> list[float]:
-        if self._losses is None:
-            return []
         return self._losses.numpy()[:, column].tolist()
 
     def _site(self, key: Key) -> str:
@@ -472,21 +467,39 @@ class Monitor:
     def to_record(self, *, meta: dict | None = None) -> Record:
         """Everything recorded so far as a :class:`Record` (one device-to-host copy per array).
 
+        Callable at any time, also mid-training: the pending steps are summarised first.
         `meta` entries (run config, seed, ...) are added to the record's metadata.
         """
         self._ensure_initial()
         self._flush_all()
         record = Record()
-        for key, rows in self._rows.items():
-            record._kind(key[0])[self._site(key)] = rows.numpy()
-        losses = self._losses.numpy() if self._losses is not None else np.zeros((0, 2), np.float32)
+        signals: dict[Key, np.ndarray] = {}
+        for key, track in self._tracks.items():
+            kind, site = key[0], self._site(key)
+            record._kind(kind)[site] = track.stats.numpy()
+            record.quantiles.setdefault(kind, {})[site] = track.levels.numpy()
+            signals[key] = track.signals.numpy()
+        for name in self._layers:
+            grad = signals.get(("grads", name, 0))
+            weight = signals.get(("weights", name, 0))
+            record.layer_signals[name] = _columns(
+                [
+                    grad if grad is not None else np.full((len(weight), 1), np.nan, np.float32),
+                    weight,
+                ]  # fmt: skip
+            )
+        for key in signals:
+            if key[0] == "net_values":
+                outputs = signals.get(("outputs", *key[1:]), np.zeros((0, 1), np.float32))
+                record.activation_signals[self._site(key)] = _columns([signals[key], outputs])
+        losses = self._losses.numpy()
         n_steps = max(self._steps, len(losses))
         padded = np.full((n_steps, 2), np.nan, np.float32)
         padded[: len(losses)] = losses
         record.train_loss = padded[:, 0].copy()
         record.val_loss = padded[:, 1].copy()
-        if self.mode != "summary":
-            for key, values in self._raw.items():
+        if self._raw is not None:
+            for key, values in self._raw.values.items():
                 per_kind = record.tensors.setdefault(key[0], {})
                 per_kind[self._site(key)] = [v.cpu().numpy() for v in values]
         record.meta = {**self._meta(), **(meta or {})}
@@ -497,6 +510,7 @@ class Monitor:
         return self.to_record(meta=meta).save(directory)
 
     def _meta(self) -> dict:
+        layer_signals = [s for s in LAYER_SIGNALS if self.grads or s != "grad_norm"]
         meta = {
             "mode": self.mode,
             "model": type(self.model).__name__,
@@ -510,17 +524,26 @@ class Monitor:
             "grads": self.grads,
             "exact_limit": self.exact_limit,
             "summary_sample_size": SAMPLE_SIZE,
+            # Larger tensors are read in the hook, and a weight's update norm is then
+            # estimated from the sample (docs/monitor.md).
+            "direct_limit": DIRECT_LIMIT,
             "seed": self.seed,
-            "kinds": [kind for kind in KINDS if any(key[0] == kind for key in self._rows)],
+            "kinds": [kind for kind in KINDS if any(key[0] == kind for key in self._tracks)],
+            # What was captured, so a reader can tell "not captured" (absent, NaN) from 0.
+            "quantile_levels": list(QUANTILE_LEVELS),
+            "signals": {"layer": layer_signals, "activation": list(ACTIVATION_SIGNALS)},
+            "saturation_bounds": {name: bounds for name, bounds in self._bounds.items()},
+            "saturation_margin": SATURATION_MARGIN,
         }
-        if self.mode != "summary":
+        raw = self._raw
+        if raw is not None:
             meta.update(
-                max_bytes=self.max_bytes,
-                raw_bytes=self._raw_bytes,
-                capture_stopped_at_step=self._stopped_at,
+                max_bytes=raw.max_bytes,
+                raw_bytes=raw.nbytes,
+                capture_stopped_at_step=raw.stopped_at,
             )
         if self.mode == "sample":
-            meta["sample_size"] = self.sample_size
+            meta["sample_size"] = raw.sample_size
             meta["sample_indices"] = {
                 f"{family}/{name}#{call}": index.tolist()
                 for (purpose, family, name, call, _), index in self._indices.items()
@@ -529,10 +552,17 @@ class Monitor:
         return meta
 
 
+def _columns(parts: list[np.ndarray]) -> np.ndarray:
+    """Side by side, the shorter padded with NaN rows at the end (a step cut short)."""
+    rows = max(len(part) for part in parts)
+    out = np.full((rows, sum(part.shape[1] for part in parts)), np.nan, np.float32)
+    column = 0
+    for part in parts:
+        out[: len(part), column : column + part.shape[1]] = part
+        column += part.shape[1]
+    return out
+
+
 def _check_choice(arg: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ConfigError(f"Monitor {arg}={value!r}; expected one of {allowed}")
-
-
-def _mb(nbytes: int) -> str:
-    return f"{nbytes / 2**20:.1f} MiB"

@@ -1,0 +1,20 @@
+"""Diagnoses: named problems found in a run's Record and History, with the numbers behind
+them and a change to try; pure functions of stored data, runnable live as a callback."""
+
+from trainlab.diagnose.config import DiagnoseConfig, build_diagnose_callback
+from trainlab.diagnose.diagnosis import SEVERITIES, Diagnosis, Evidence, Threshold
+from trainlab.diagnose.live import DiagnoseCallback
+from trainlab.diagnose.rules import RULES, Rule, diagnose
+
+__all__ = [
+    "RULES",
+    "SEVERITIES",
+    "DiagnoseCallback",
+    "DiagnoseConfig",
+    "Diagnosis",
+    "Evidence",
+    "Rule",
+    "Threshold",
+    "build_diagnose_callback",
+    "diagnose",
+]

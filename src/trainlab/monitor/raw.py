@@ -1,0 +1,121 @@
+"""Raw captures of modes ``full`` and ``sample``, under a memory cap.
+
+Mode ``full`` keeps an exact CPU copy of every captured tensor; ``sample`` keeps a
+fixed random subset of each (weights and gradients: of its elements; activations:
+of its units, for every example). The bytes kept are counted against ``max_bytes``:
+after the first step the whole run is estimated (with ``planned_steps``), and a
+capture that would pass the cap raises a CaptureLimitError or stops raw capture.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import torch
+
+from trainlab.errors import CaptureLimitError
+
+ON_LIMIT = ("raise", "stop")  # what happens when raw captures reach max_bytes
+
+# A capture is keyed (kind, module name, call index); weights and grads use call 0.
+Key = tuple[str, str, int]
+# (key, element count, sample size, device) -> the fixed sample of that tensor's elements.
+IndexFn = Callable[[Key, int, int, torch.device], torch.Tensor]
+
+
+class RawCapture:
+    """The raw tensors of one Monitor, in capture order per key.
+
+    Args:
+        mode: ``full`` or ``sample``.
+        sample_size: elements (weights, grads) or units (activations) kept in ``sample``.
+        max_bytes: cap on the bytes kept.
+        planned_steps: steps the run will take, if known, to check the cap after step 1.
+        on_limit: ``raise`` or ``stop`` (warn, stop raw capture, summaries go on).
+        index: the fixed subset of a tensor in mode ``sample``.
+    """
+
+    def __init__(
+        self,
+        mode: str,
+        *,
+        sample_size: int,
+        max_bytes: int,
+        planned_steps: int | None,
+        on_limit: str,
+        index: IndexFn,
+    ) -> None:
+        self.mode = mode
+        self.sample_size = sample_size
+        self.max_bytes = max_bytes
+        self.planned_steps = planned_steps
+        self.on_limit = on_limit
+        self._index = index
+        self.values: dict[Key, list[torch.Tensor]] = {}
+        self.nbytes = 0
+        self.initial_bytes = 0
+        self.bytes_per_step: int | None = None
+        self.stopped_at: int | None = None
+
+    def store(self, key: Key, x: torch.Tensor, step: int) -> None:
+        """Keep `x` (detached) as `key`'s next entry, unless the cap stops it."""
+        if self.stopped_at is not None:
+            return
+        if self.mode == "full":
+            nbytes = x.numel() * x.element_size()
+        elif key[0] in ("weights", "grads"):
+            x = x.reshape(-1)  # (elements,)
+            nbytes = min(x.numel(), self.sample_size) * x.element_size()
+        else:
+            x = x.reshape(x.shape[0] if x.dim() else 1, -1)  # (batch, units)
+            nbytes = x.shape[0] * min(x.shape[1], self.sample_size) * x.element_size()
+        if self.nbytes + nbytes > self.max_bytes:
+            self._limit(
+                f"Monitor mode={self.mode!r}: capturing {key[0]} of {key[1]!r} would take raw "
+                f"captures past max_bytes={self.max_bytes} ({mb(self.max_bytes)}) at step {step}",
+                step,
+            )
+            if self.stopped_at is not None:
+                return
+        self.nbytes += nbytes
+        if self.mode == "full":
+            value = x.to("cpu", copy=True)
+        else:
+            value = x.index_select(-1, self._index(key, x.shape[-1], self.sample_size, x.device))
+        self.values.setdefault(key, []).append(value)
+
+    def mark_initial(self) -> None:
+        """The bytes so far are the initial weights (not part of a step)."""
+        self.initial_bytes = self.nbytes
+
+    def check_estimate(self) -> None:
+        """After the first step: refuse a run whose planned steps would pass the cap."""
+        self.bytes_per_step = self.nbytes - self.initial_bytes
+        estimate = self.estimated_bytes
+        if self.planned_steps is not None and estimate is not None and estimate > self.max_bytes:
+            self._limit(
+                f"Monitor mode={self.mode!r}: ~{mb(self.bytes_per_step)} per step x "
+                f"planned_steps={self.planned_steps} = ~{mb(estimate)}, more than "
+                f"max_bytes={self.max_bytes} ({mb(self.max_bytes)})",
+                1,
+            )
+
+    @property
+    def estimated_bytes(self) -> int | None:
+        """Bytes the whole run will hold: initial + per step x planned steps (if known)."""
+        if self.bytes_per_step is None or self.planned_steps is None:
+            return None
+        return self.initial_bytes + self.bytes_per_step * self.planned_steps
+
+    def _limit(self, message: str, step: int) -> None:
+        advice = "; use mode='summary' or 'sample', fewer steps, or a larger max_bytes"
+        if self.on_limit == "raise":
+            raise CaptureLimitError(message + advice)
+        warnings.warn(message + "; raw capture stopped, summaries go on" + advice, stacklevel=4)
+        self.stopped_at = step
+
+
+def mb(nbytes: int) -> str:
+    """Bytes in MiB, for messages."""
+    return f"{nbytes / 2**20:.1f} MiB"
