@@ -76,10 +76,12 @@ def test_config_from_a_spec_table_checks_the_names_against_the_registry():
         DiagnoseConfig(stop_on=("dead",))  # checked from Python too
 
 
-def test_builder_gives_a_callback_only_when_enabled_and_monitored():
+def test_builder_gives_a_callback_only_when_enabled_monitored_and_asked_to_stop():
     monitor = Monitor(nn.Linear(2, 2))
     callback = build_diagnose_callback(DiagnoseConfig(stop_on=("diverged",), every=7), monitor)
     assert callback.monitor is monitor and callback.every == 7
     assert callback.stop_on == ("diverged",)
-    assert build_diagnose_callback(DiagnoseConfig(enabled=False), monitor) is None
-    assert build_diagnose_callback(DiagnoseConfig(), None) is None
+    stop = ("diverged",)
+    assert build_diagnose_callback(DiagnoseConfig(enabled=False, stop_on=stop), monitor) is None
+    assert build_diagnose_callback(DiagnoseConfig(stop_on=stop), None) is None
+    assert build_diagnose_callback(DiagnoseConfig(), monitor) is None  # nothing to stop on

@@ -80,7 +80,7 @@ def execute_run(run: Run, out: str | Path, *, splits: Splits | None = None) -> d
         _render(config, record, directory)
         timings["render"] = time.perf_counter() - tic
         restored = config.train.early_stopping != "none"
-        found = diagnose(record, history) if record is not None else []
+        found = diagnose(record, history) if record is not None and config.diagnose.enabled else []
         meta = rundir.run_meta(
             run.identity, status=history.status,
             metrics=run_metrics(history, record, restored=restored, test=test),
