@@ -78,9 +78,16 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
         f.write(text)
 
 
+# zlib level of PNGs: 3 instead of Pillow's 6 saves 0.15 s of a 1600x770 dashboard's 0.5 s
+# for a file 6 % larger (measured), which adds up over a grid's hundreds of figures.
+PNG_COMPRESSION = 3
+
+
 def save_figure(fig, path: str | os.PathLike, *, dpi: int = 100) -> Path:
     """Save a matplotlib Figure atomically; the format follows the file suffix."""
     path = Path(path)
+    fmt = path.suffix.lstrip(".") or "png"
+    options = {"pil_kwargs": {"compress_level": PNG_COMPRESSION}} if fmt == "png" else {}
     with atomic_open(path, "wb") as f:
-        fig.savefig(f, format=path.suffix.lstrip(".") or "png", dpi=dpi)
+        fig.savefig(f, format=fmt, dpi=dpi, **options)
     return path

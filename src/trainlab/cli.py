@@ -230,7 +230,10 @@ def _writable(directory: Path) -> bool:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one subcommand per command."""
+    from trainlab.sweep.executors import EXECUTORS
+    from trainlab.sweep.runs import SPLITS as EVALUATION_SPLITS
     from trainlab.version import __version__
+    from trainlab.viz.selection import SPACINGS
 
     parser = argparse.ArgumentParser(
         prog="trainlab", description="Watch small neural networks learn: studies, records, movies."
@@ -261,7 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--html", action="store_true",
                    help="keep OUT/report/index.html current while the study runs")  # fmt: skip
     p.add_argument(
-        "--executor", choices=("local", "ray"), default="local",
+        "--executor", choices=EXECUTORS, default="local",
         help="local processes (default) or Ray (needs: pip install 'trainlab[ray]')",
     )  # fmt: skip
     p.add_argument(
@@ -295,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     choose.add_argument("--frames", type=int, metavar="N", help="N frames spread over the run")
     choose.add_argument("--seconds", type=float, metavar="S", help="a movie S seconds long")
     p.add_argument(
-        "--spacing", choices=("even", "log"), default="even",
+        "--spacing", choices=SPACINGS, default="even",
         help="how --frames/--seconds spread the frames: evenly, or dense early (log)",
     )  # fmt: skip
     p.add_argument("--dpi", type=float, help="pixels per inch (default: the movie default)")
@@ -305,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("evaluate", cmd_evaluate)
     p.add_argument("run_dir", help="a run directory (OUT/runs/NAME)")
-    p.add_argument("--split", choices=("train", "val", "test"), default="test",
+    p.add_argument("--split", choices=EVALUATION_SPLITS, default="test",
                    help="split (default test)")  # fmt: skip
     p.add_argument(
         "--figures", action="store_true", help="also write RUN_DIR/eval_<split>_*.png figures"

@@ -375,3 +375,38 @@ def test_multi_epoch_run_with_a_short_last_batch_records_every_step(tiny_spec, t
     record = Record.load(run_dir(tmp_path / "out", table.loc[0, "run"]))
     assert record.n_steps == 96 and all(len(v) == 96 for v in record.net_values.values())
     assert all(len(v) == 97 for v in record.weights.values())
+
+
+def test_an_option_that_changes_nothing_is_noise_and_a_learning_rate_of_1e8_is_an_effect(
+    tiny_spec, tmp_path
+):
+    grid = '"optim.lr" = [1e-8, 1e-2]\n"output.fps" = [5, 10]  # draws nothing: no effect'
+    path = tiny_spec(grid=grid)
+    path.write_text("repeats = 3\n" + path.read_text().replace("max_steps = 8", "max_steps = 30"))
+    out = tmp_path / "out"
+    analysis = run_study(load_spec(path), out, executor=LocalExecutor(2), progress=False)
+    verdicts = analysis.grids[0].verdicts
+    assert verdicts["lr"] == "matters" and verdicts["fps"] == "within noise"
+    findings = (out / "findings.md").read_text()
+    assert "**fps**: not distinguishable from seed noise." in findings
+    assert "**lr**: matters." in findings and "lr=1e-08 raises it by" in findings
+
+
+def test_one_ranking_rule_for_the_terminal_the_tables_the_findings_and_the_report(
+    tiny_spec, tmp_path
+):
+    path = tiny_spec(extra='[report]\nrank_by = "val_acc"')
+    path.write_text("repeats = 2\n" + path.read_text())
+    out = tmp_path / "out"
+    result = _trainlab("run", str(path), "--out", str(out), "--jobs", "2", "--no-progress",
+                       "--html")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    configs = pd.read_csv(out / "configs.csv")
+    best = configs.sort_values("val_acc_mean", ascending=False)["point"].iloc[0]
+    summary = result.stdout.split("best configurations by validation accuracy")[1]
+    assert summary.splitlines()[1].split()[-2] == best  # the terminal's first row
+    results = pd.read_csv(out / "results.csv")
+    assert results["val_acc"].is_monotonic_decreasing  # runs ranked by the same rule
+    assert f"**{best}**: val_acc = " in (out / "findings.md").read_text()
+    index = (out / "report" / "index.html").read_text()
+    assert f"<strong>{best}</strong>" in index.split('id="answer"')[1].split("</section>")[0]

@@ -197,7 +197,10 @@ def run_metrics(
         metrics.update(test_loss=float(test["loss"]), test_acc=float(test["acc"]))
     if record is not None and record.n_steps:
         val = np.asarray(record.val_loss, dtype=np.float64)
-        metrics["val_subset_loss_mean"] = float(val.mean()) if np.isfinite(val).all() else math.nan
+        logged = val[~np.isnan(val)]  # steps off monitor.val_every's schedule are NaN
+        metrics["val_subset_loss_mean"] = (
+            float(logged.mean()) if len(logged) and np.isfinite(logged).all() else math.nan
+        )
         metrics.update(signal_summary(record))
     return metrics
 

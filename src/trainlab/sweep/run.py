@@ -37,11 +37,13 @@ from trainlab.train import (
     History,
     LRSchedule,
     MonitorLogger,
+    always,
     build_optimizer,
     build_regularization,
     build_scheduler,
     early_stopping_callbacks,
     evaluate,
+    every,
     fit,
     predict,
     seed_everything,
@@ -49,6 +51,7 @@ from trainlab.train import (
 from trainlab.train.fit import EVAL_BATCH_SIZE
 from trainlab.version import __version__
 from trainlab.viz import dashboard, make_movie, sample_grid
+from trainlab.viz.diagnosis import diagnosis_caption, diagnosis_figure
 
 TEST_GRID_IMAGES = 32  # test images shown with their predicted labels
 
@@ -81,12 +84,13 @@ def execute_run(run: Run, out: str | Path, *, splits: Splits | None = None) -> d
         timings["render"] = time.perf_counter() - tic
         restored = config.train.early_stopping != "none"
         found = diagnose(record, history) if record is not None and config.diagnose.enabled else []
+        diagnoses = _diagnosis_figures(record, history, [d.to_dict() for d in found], directory)
         meta = rundir.run_meta(
             run.identity, status=history.status,
             metrics=run_metrics(history, record, restored=restored, test=test),
             stop_reason=history.stop_reason, stop_step=history.stop_step,
             kept_by=config.train.early_stopping if restored else "last epoch",
-            diagnoses=[d.to_dict() for d in found],
+            diagnoses=diagnoses,
         )  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - a run's failure is data, not a crash
         atomic_write_text(directory / rundir.ERROR_FILE, traceback.format_exc())
@@ -120,7 +124,10 @@ def _train(config: RunConfig, directory: Path, timings: dict[str, float], splits
     monitor = None
     if config.monitor.enabled:
         monitor = build_monitor(config.monitor, model, planned_steps=planned, seed=config.seed)
-        callbacks.append(MonitorLogger(monitor, val_size=config.monitor.val_size))
+        schedule = every(config.monitor.val_every) if config.monitor.val_every > 1 else always
+        callbacks.append(
+            MonitorLogger(monitor, val_size=config.monitor.val_size, schedule=schedule)
+        )
         live = build_diagnose_callback(config.diagnose, monitor)
         if live is not None:  # after the logger: it diagnoses the steps logged so far
             callbacks.append(live)
@@ -174,6 +181,22 @@ def _render(config: RunConfig, record: Record | None, directory: Path) -> None:
         path = directory / rundir.movie_file(config.output.movie_format)
         make_movie(record, path, fps=config.output.fps, progress=False, title=title,
                    frames=min(record.n_steps, config.output.movie_frames))  # fmt: skip
+
+
+def _diagnosis_figures(
+    record: Record | None, history: History, diagnoses: list[dict[str, Any]], directory: Path
+) -> list[dict[str, Any]]:
+    """Each warning or error with the figure of the signal that raised it (saved beside the
+    run); an info (e.g. not_converged) is read from the run's curves, drawn anyway."""
+    for k, diagnosis in enumerate(diagnoses, start=1):
+        if diagnosis["severity"] == "info":
+            continue
+        name = f"{rundir.DIAGNOSES_DIR}/{k}_{diagnosis['name']}.png"
+        save_figure(diagnosis_figure(record, history.to_frame(), diagnosis), directory / name)
+        diagnosis.update(
+            figure=name, caption=f"{diagnosis['explanation']} {diagnosis_caption(diagnosis)}"
+        )
+    return diagnoses
 
 
 def ensure_run_data(configs: Iterable[DataConfig]) -> None:

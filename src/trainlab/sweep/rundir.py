@@ -8,6 +8,7 @@ Every file name of a study or run directory is a constant here::
     OUT/runs/<run>/record.*         the Monitor's Record (names from trainlab.monitor.record)
     OUT/runs/<run>/model.pt         trained weights (state_dict)
     OUT/runs/<run>/dashboard.png, movie.gif|mp4, test_predictions.png, error.txt
+    OUT/runs/<run>/diagnoses/<k>_<name>.png   the signal behind each diagnosis
     OUT/runs/<run>/progress.json    while it trains: step, planned steps, latest losses
     OUT/runs/<run>/run.json         final metadata: status, metrics, timings. Written
                                     last and atomically: a run directory without it
@@ -51,6 +52,7 @@ TEST_PREDICTIONS_FILE = "test_predictions.png"
 ERROR_FILE = "error.txt"  # the traceback a failed run leaves beside its run.json
 META_FILE = "run.json"
 PROGRESS_FILE = "progress.json"
+DIAGNOSES_DIR = "diagnoses"  # one figure per diagnosis: the signal behind it
 RECORD_FILES = (JSON_NAME, NPZ_NAME, TENSORS_NAME)
 TENSORBOARD_DIR = "tensorboard"
 
