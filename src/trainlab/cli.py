@@ -51,7 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     analysis = run_study(
         study, out, executor=executor, progress=not args.no_progress, html=args.html
     )
-    _print_summary(analysis, out)
+    _print_summary(analysis, out, html=args.html)
     return 0
 
 
@@ -63,7 +63,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out = _output_dir(Path(args.out), "--out")
     print(f"{study.name}: {len(study.runs)} runs on Fashion-MNIST -> {out}")
     analysis = run_study(study, out, executor=LocalExecutor(args.jobs), html=True)
-    _print_summary(analysis, out)
+    _print_summary(analysis, out, html=True)
     return 0
 
 
@@ -183,8 +183,9 @@ def _html(out: Path) -> None:
     print(f"report: {write_html_report(out)}")
 
 
-def _print_summary(analysis, out: Path) -> None:
-    """Counts, then the best runs by the study's ranking rule (the one findings use)."""
+def _print_summary(analysis, out: Path, *, html: bool = False) -> None:
+    """Counts, then the best configurations by the study's ranking rule (the one the
+    findings use), then where the tables, findings and report are."""
     from trainlab.stats import format_estimate, t_interval
     from trainlab.sweep import rundir
 
@@ -204,6 +205,8 @@ def _print_summary(analysis, out: Path) -> None:
             verdict = SUMMARY_VERDICTS[row.verdict]
             print(f"  {format_estimate(est.mean, est.low, est.high):>28}  {row.point}  ({verdict})")
     print(f"results: {out / rundir.RESULTS_FILE}\nfindings: {out / rundir.FINDINGS_FILE}")
+    if html:
+        print(f"report: {out / rundir.REPORT_DIR / 'index.html'}")
 
 
 def _output_dir(path: Path, flag: str) -> Path:
