@@ -244,3 +244,14 @@ def test_several_grids_give_the_union_of_their_runs():
     ]
     assert list(study.axes) == ["weight_decay", "name", "dropout"]
     assert study.runs[-1].varied == {"dropout": "0.5"}
+
+
+def test_one_grid_keeps_only_the_questions_and_figures_its_runs_can_answer():
+    whole = load_spec(STUDIES / "fashion_regularization.toml")
+    adam = load_spec(STUDIES / "fashion_regularization.toml", grid=1)
+    assert 0 < len(adam.questions) < len(whole.questions)
+    assert all(set(q.a.levels) <= set(adam.axes) for q in adam.questions)
+    trainer = load_spec(STUDIES / "trainer_experiments.toml")
+    second = load_spec(STUDIES / "trainer_experiments.toml", grid=2)
+    assert 0 < len(second.figures) < len(trainer.figures)
+    assert all(f.grid in (None, 1) for f in second.figures)

@@ -121,10 +121,11 @@ def parse_report(raw: Any, *, where: str) -> ReportConfig:
 
 
 def parse_questions(
-    raw: Any, axes: dict[str, list[Any]], points: list[str], *, where: str,
+    raw: Any, axes: dict[str, list[Any]], points: list[str] | None, *, where: str,
     default_metric: str = DEFAULT_RANK_BY,
 ) -> tuple[Question, ...]:  # fmt: skip
-    """The ``[[question]]`` tables, each checked against the study's axes, levels and runs."""
+    """The ``[[question]]`` tables, each checked against the study's axes, levels and runs
+    (`points`; None: run names are not checked)."""
     levels = {axis: {level.label for level in values} for axis, values in axes.items()}
     questions = []
     for at, entry in array_of_tables(raw, "question", where=where):
@@ -152,13 +153,15 @@ def parse_questions(
     return tuple(questions)
 
 
-def _parse_side(raw: Any, levels: dict[str, set[str]], points: list[str], *, where: str) -> Side:
+def _parse_side(
+    raw: Any, levels: dict[str, set[str]], points: list[str] | None, *, where: str
+) -> Side:
     if not isinstance(raw, dict) or not raw:
         raise SpecError(f'{where} must be a table of axis = level, or {{ run = "<run>" }}')
     values = dict(raw)
     run = values.pop("run", None)
     metric = values.pop("metric", None)
-    if run is not None and run not in points:
+    if run is not None and points is not None and run not in points:
         raise SpecError(f"{where}.run = {run!r} is not a run of the study")
     if metric is not None:
         _check_metric(metric, where=f"{where}.metric")

@@ -264,9 +264,16 @@ def _expand(
     if duplicate:
         raise SpecError(f"{where}: two runs are both named {duplicate!r}; make level labels unique")
     report = parse_report(raw.get("report", {}), where=where)
-    questions = parse_questions(raw.get("question", []), axes, names, where=where,
-                                default_metric=report.rank_by)  # fmt: skip
+    # Questions and figures are checked against the whole spec, then those of other
+    # sub-grids than --grid's are left out (they have no runs to answer from).
+    questions = parse_questions(
+        raw.get("question", []), _merge_axes(parsed_grids),
+        names if only_grid is None else None, where=where, default_metric=report.rank_by,
+    )  # fmt: skip
     figures = parse_figures(raw.get("figure", []), parsed_grids, where=where)
+    if only_grid is not None:
+        questions = tuple(q for q in questions if _answerable(q, axes, names))
+        figures = tuple(f for f in figures if f.grid in (None, only_grid - 1))
     return Study(
         name=name,
         description=raw.get("description", ""),
@@ -280,6 +287,13 @@ def _expand(
         questions=questions,
         figures=figures,
     )
+
+
+def _answerable(question: Question, axes: dict[str, list[Level]], names: list[str]) -> bool:
+    """Whether the runs of the chosen sub-grid hold every axis and run `question` names."""
+    sides = (question.a, question.b)
+    used = {axis for side in sides for axis in side.levels} | {question.along} - {None}
+    return used <= set(axes) and all(side.run in (None, *names) for side in sides)
 
 
 def run_name(varied: dict[str, str]) -> str:
