@@ -5,7 +5,7 @@ import math
 import pytest
 
 from trainlab.errors import ConfigError
-from trainlab.stats import format_estimate, noise_decimals, round_to_noise
+from trainlab.stats import format_estimate, format_to_noise, noise_decimals, round_to_noise
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,8 @@ def test_plus_minus_cells_keep_two_digits_of_the_half_width():
 
     assert format_plus_minus(0.41234, 0.39934, 0.42534) == "0.412 ± 0.013"
     assert format_plus_minus(12.5) == "12.50"  # no interval: 4 significant digits
+
+
+def test_format_to_noise_keeps_trailing_zeros_the_noise_allows():
+    assert format_to_noise(0.98, 0.0022) == "0.9800"
+    assert format_to_noise(0.98, math.nan) == "0.9800"

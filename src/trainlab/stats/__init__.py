@@ -18,6 +18,7 @@ from trainlab.stats.effects import axis_verdicts, interactions, main_effects, si
 from trainlab.stats.formatting import (
     format_estimate,
     format_plus_minus,
+    format_to_noise,
     noise_decimals,
     round_to_noise,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "config_table",
     "format_estimate",
     "format_plus_minus",
+    "format_to_noise",
     "interactions",
     "linear_contrast",
     "main_effects",

@@ -188,5 +188,5 @@ def _plan(sd: float, difference: float, margin: float | None, confidence: float)
     n = repeats_needed(sd, target, confidence=confidence, power=PLANNING_POWER)
     return (
         f"about {n} replicates per configuration would find a difference of {target:.3g} "
-        f"with {PLANNING_POWER:.0%} power (seed sd {sd:.3g})"
+        f"with {PLANNING_POWER:.0%} power (seed sd {sd:.2g})"
     )

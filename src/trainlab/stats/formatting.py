@@ -29,6 +29,11 @@ def round_to_noise(value: float, halfwidth: float) -> float:
     return round(value, _decimals(value, halfwidth))
 
 
+def format_to_noise(value: float, halfwidth: float) -> str:
+    """`value` printed with the decimals `round_to_noise` keeps, "0.9800" rather than "0.98"."""
+    return _fixed(value, _decimals(value, halfwidth))
+
+
 def format_estimate(mean: float, low: float = math.nan, high: float = math.nan) -> str:
     """ "0.412 (0.399 to 0.425)": all three rounded by `round_to_noise` to the half-width.
 

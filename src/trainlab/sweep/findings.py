@@ -21,7 +21,7 @@ import math
 import pandas as pd
 
 from trainlab.diagnose import RULES
-from trainlab.stats import format_estimate, format_plus_minus, t_interval
+from trainlab.stats import format_estimate, format_plus_minus, format_to_noise, t_interval
 from trainlab.sweep.analysis import GridAnalysis, StudyAnalysis
 from trainlab.sweep.metrics import METRICS
 from trainlab.train.config import EARLY_STOPPING
@@ -184,7 +184,8 @@ def _grid_lines(grid: GridAnalysis) -> list[str]:
     for row in grid.effects.itertuples():
         clear = {True: "yes", False: "no"}.get(row.distinguishable, "unknown")
         lines.append(
-            f"| {row.axis} | {row.level} | {row.mean:.4g} | "
+            f"| {row.axis} | {row.level} | "
+            f"{format_to_noise(row.mean, (row.high - row.low) / 2)} | "
             f"{format_estimate(row.effect, row.low, row.high)} | {clear} |"
         )
     return [*lines, ""]
