@@ -306,3 +306,26 @@ def test_registry_lists_each_rule_once_with_what_it_needs():
     ]  # fmt: skip
     assert all(rule.name == name and rule.summary for name, rule in RULES.items())
     assert math.isnan(record(N).signal("saturated_frac", "hidden1.act")[0])
+
+
+@pytest.mark.parametrize(
+    ("first_step", "blamed"),
+    [(1, ("model.mlp.init", "he")), (2, ("optim.lr", 1e-4))],
+)
+def test_a_gradient_exploding_at_the_first_step_blames_the_init_later_the_rate(
+    first_step, blamed
+):
+    # Step 1's gradient is that of the network as initialised; from step 2 on an
+    # update has moved the weights, so an explosion there is the step's size.
+    spike = np.where(np.arange(N) == first_step - 1, 500.0, 0.1)
+    found = diagnose(record(N, grad={"output": spike}), history([1.0, 0.8], lr=1e-3))
+    (exploding,) = [d for d in found if d.name == "exploding_gradients"]
+    assert exploding.steps == (first_step, first_step)
+    assert exploding.changes == (blamed,)
+
+
+def test_units_dead_at_the_first_step_blame_the_init_killed_later_the_rate():
+    born_dead = diagnose(record(N, dead=0.9), history([1.0, 0.8], lr=1e-3))
+    killed = diagnose(record(N, dead=_late(0.9, 0.0)), history([1.0, 0.8], lr=1e-3))
+    assert [d.changes for d in born_dead] == [(("model.mlp.init", "he"),)]
+    assert [d.changes for d in killed] == [(("optim.lr", 1e-4),)]

@@ -34,7 +34,9 @@ def dying_relu(run: RunView) -> list[Diagnosis]:
         else:
             changes = lr_change(run, 0.1)
             suggestion = lr_sentence(
-                run, changes, "A smaller rate stops knocking units out: lower it tenfold"
+                run,
+                changes,
+                "Lower the learning rate tenfold, so large steps stop knocking units out",
             )
         found.append(
             Diagnosis(
@@ -109,5 +111,5 @@ def _share(values: np.ndarray) -> float | None:
 
 
 def _from_start(values: np.ndarray) -> bool:
-    """At or above MOSTLY over the run's first steps (the network as initialised)."""
-    return bool(nanmedian(values[:START]) >= MOSTLY.value)
+    """At or above MOSTLY at the first step: the network as initialised, before any update."""
+    return bool(nanmedian(values[:1]) >= MOSTLY.value)

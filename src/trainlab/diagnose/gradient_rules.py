@@ -8,11 +8,10 @@ import numpy as np
 
 from trainlab.diagnose.diagnosis import Diagnosis, Evidence
 from trainlab.diagnose.evidence import RunView, nanmedian
-from trainlab.diagnose.suggest import lr_change
+from trainlab.diagnose.suggest import lr_change, lr_sentence
 from trainlab.diagnose.thresholds import EXPLODING_RELATIVE, MIN_STEPS, VANISHING_RATIO
 
 SQUASHING = ("Sigmoid", "Tanh", "Hardsigmoid", "Hardtanh", "Softsign")  # derivative <= 1
-AT_ONCE = 3  # a gradient that explodes within the first steps comes from the initialization
 
 
 def exploding_gradients(run: RunView) -> list[Diagnosis]:
@@ -27,7 +26,7 @@ def exploding_gradients(run: RunView) -> list[Diagnosis]:
         return []
     over = np.flatnonzero(run.relative_gradient(layer) > EXPLODING_RELATIVE.value)
     first, last = int(over[0]) + 1, int(over[-1]) + 1
-    if first <= AT_ONCE:
+    if first == 1:  # the network as initialised, before any update could have moved it
         changes = ((run.model_key("init"), "he"),)
         suggestion = (
             f"Initialise for the activation ({run.model_key('init')} = 'he' for "
@@ -36,8 +35,12 @@ def exploding_gradients(run: RunView) -> list[Diagnosis]:
     else:
         changes = lr_change(run, 0.1)
         suggestion = (
-            "Lower the learning rate tenfold (optim.lr), or clip gradients "
-            "(torch.nn.utils.clip_grad_norm_)."
+            lr_sentence(
+                run,
+                changes,
+                "Lower the learning rate tenfold, so one step cannot throw the weights off",
+            )
+            + " Clipping gradients (torch.nn.utils.clip_grad_norm_) also bounds a step."
         )
     return [
         Diagnosis(
