@@ -312,9 +312,7 @@ def test_registry_lists_each_rule_once_with_what_it_needs():
     ("first_step", "blamed"),
     [(1, ("model.mlp.init", "he")), (2, ("optim.lr", 1e-4))],
 )
-def test_a_gradient_exploding_at_the_first_step_blames_the_init_later_the_rate(
-    first_step, blamed
-):
+def test_a_gradient_exploding_at_the_first_step_blames_the_init_later_the_rate(first_step, blamed):
     # Step 1's gradient is that of the network as initialised; from step 2 on an
     # update has moved the weights, so an explosion there is the step's size.
     spike = np.where(np.arange(N) == first_step - 1, 500.0, 0.1)
