@@ -48,6 +48,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     seeds = f" x {len(study.seeds)} seeds" if len(study.seeds) > 1 else ""
     print(f"{study.name}: {len(study.runs) // len(study.seeds)} configurations{seeds} "
           f"= {len(study.runs)} runs -> {out}")  # fmt: skip
+    if study.held:
+        print(f"--set holds {', '.join(study.held)}: not varied, and questions and figures "
+              "about them are left out")  # fmt: skip
     analysis = run_study(
         study, out, executor=executor, progress=not args.no_progress, html=args.html
     )

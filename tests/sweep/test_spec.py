@@ -255,3 +255,22 @@ def test_one_grid_keeps_only_the_questions_and_figures_its_runs_can_answer():
     second = load_spec(STUDIES / "trainer_experiments.toml", grid=2)
     assert 0 < len(second.figures) < len(trainer.figures)
     assert all(f.grid in (None, 1) for f in second.figures)
+
+
+def test_set_on_a_grid_axis_holds_it_and_leaves_out_what_asked_about_it():
+    raw = _spec(
+        grid={"model.mlp.dropout": [0.0, 0.3], "model.mlp.batch_norm": ["none", "before"]},
+        question=[{"text": "BN?", "a": {"batch_norm": "before"}, "b": {"batch_norm": "none"}},
+                  {"text": "Dropout?", "a": {"dropout": "0.3"}, "b": {"dropout": "0.0"}}],
+        exclude=[{"dropout": "0.3", "batch_norm": "before"}],
+    )  # fmt: skip
+    held = parse_spec(raw, where="s.toml", overrides={"model.mlp.batch_norm": "none"})
+    assert held.held == ("batch_norm",) and list(held.axes) == ["dropout"]
+    assert [r.name for r in held.runs] == ["dropout=0.0", "dropout=0.3"]
+    assert [q.text for q in held.questions] == ["Dropout?"]
+    assert held.index()["held"] == ["batch_norm"]
+    free = parse_spec(raw, where="s.toml", overrides={"train.max_steps": 10})
+    assert free.held == () and len(free.questions) == 2 and len(free.runs) == 3
+    sub = load_spec(STUDIES / "fashion_regularization.toml", grid=1,
+                    overrides={"optim.name": "adamw"})  # fmt: skip
+    assert "optimizer" in sub.held and all("optimizer" not in r.varied for r in sub.runs)

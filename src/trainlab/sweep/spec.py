@@ -123,6 +123,7 @@ class Study:
         grids: the axes of each ``[[grid]]`` table, in order (one entry for ``[grid]``).
         axes: every axis of every sub-grid, each level listed once.
         seeds: the replicate seeds every grid point runs with.
+        held: grid axes left out because ``--set`` gives their keys one value.
     """
 
     name: str
@@ -136,6 +137,7 @@ class Study:
     report: ReportConfig = field(default_factory=ReportConfig)
     questions: tuple[Question, ...] = ()
     figures: tuple[FigureSpec, ...] = ()
+    held: tuple[str, ...] = ()
 
     def index(self) -> dict[str, Any]:
         """The study's description as saved in study.json."""
@@ -145,6 +147,7 @@ class Study:
             "spec": str(self.path),
             "axes": {axis: [level.label for level in levels] for axis, levels in self.axes.items()},
             "grids": [list(axes) for axes in self.grids],
+            "held": list(self.held),
             "seeds": list(self.seeds),
             "report": dataclasses.asdict(self.report),
             "questions": [q.to_dict() for q in self.questions],
@@ -234,8 +237,10 @@ def _expand(
                 f"expected 1 to {len(grid_axes)}"
             )
         grid_axes = [axes if i == only_grid - 1 else None for i, axes in enumerate(grid_axes)]
+    grid_axes, held = _hold_set_axes(grid_axes, overrides)
     axes = _merge_axes([g for g in grid_axes if g is not None])
-    excludes = _parse_excludes(raw.get("exclude", []), axes, where=where)
+    # Exclusions name axes of any sub-grid; one naming an axis a point lacks never matches.
+    excludes = _parse_excludes(raw.get("exclude", []), _merge_axes(parsed_grids), where=where)
     quick_sets = _sets(raw.get("quick", {}), where=f"{where}: quick") if quick else None
     seeds = _parse_seeds(raw, base.seed, where=where, repeats=repeats)
     if quick:
@@ -264,16 +269,20 @@ def _expand(
     if duplicate:
         raise SpecError(f"{where}: two runs are both named {duplicate!r}; make level labels unique")
     report = parse_report(raw.get("report", {}), where=where)
-    # Questions and figures are checked against the whole spec, then those of other
-    # sub-grids than --grid's are left out (they have no runs to answer from).
+    # Questions and figures are checked against the whole spec, then those about other
+    # sub-grids than --grid's, or about axes --set holds, are left out (no runs answer them).
+    narrowed = only_grid is not None or bool(held)
     questions = parse_questions(
         raw.get("question", []), _merge_axes(parsed_grids),
-        names if only_grid is None else None, where=where, default_metric=report.rank_by,
+        None if narrowed else names, where=where, default_metric=report.rank_by,
     )  # fmt: skip
     figures = parse_figures(raw.get("figure", []), parsed_grids, where=where)
-    if only_grid is not None:
+    if narrowed:
         questions = tuple(q for q in questions if _answerable(q, axes, names))
-        figures = tuple(f for f in figures if f.grid in (None, only_grid - 1))
+        figures = tuple(
+            f for f in figures
+            if f.grid in (None, (only_grid or 0) - 1) and not {f.panels, f.lines} & set(held)
+        )  # fmt: skip
     return Study(
         name=name,
         description=raw.get("description", ""),
@@ -286,7 +295,28 @@ def _expand(
         report=report,
         questions=questions,
         figures=figures,
+        held=held,
     )
+
+
+def _hold_set_axes(
+    grids: list[dict[str, list[Level]] | None], overrides: dict[str, Any]
+) -> tuple[list[dict[str, list[Level]] | None], tuple[str, ...]]:
+    """Each sub-grid without the axes whose every level sets only keys ``--set`` sets: the
+    value given replaces the axis (which would otherwise vary nothing). Also their names."""
+    kept, held = [], []
+    for sub_axes in grids:
+        if sub_axes is None:
+            kept.append(None)
+            continue
+        fixed = [
+            a
+            for a, levels in sub_axes.items()
+            if all(lv.sets.keys() <= overrides.keys() for lv in levels)
+        ]
+        held += [a for a in fixed if a not in held]
+        kept.append({a: levels for a, levels in sub_axes.items() if a not in fixed})
+    return kept, tuple(held)
 
 
 def _answerable(question: Question, axes: dict[str, list[Level]], names: list[str]) -> bool:
