@@ -173,6 +173,9 @@ def test_a_question_whose_side_has_no_finished_run_is_inconclusive_not_a_crash()
     (answer,) = analyze(runs, _index(questions=[question])).answers
     assert answer.comparison.verdict == "inconclusive"
     assert "no finished run of side a (a=1)" in answer.comparison.note
+    assert "- **inconclusive**. no finished run of side a" in write_findings(
+        analyze(runs, _index(questions=[question]))
+    )  # no estimate printed as "nan"
 
 
 def test_why_counts_diagnoses_where_they_gather_and_the_best_ones():
@@ -185,3 +188,12 @@ def test_why_counts_diagnoses_where_they_gather_and_the_best_ones():
     assert "**dying_relu** (ReLU units that never turn on): 12 of 24 runs" in why
     assert "12 of 12 at b=1" in why
     assert "has no diagnosis" in why or "has these diagnoses: not_converged" in why
+
+
+def test_one_configuration_has_no_median_configuration_to_compare_its_signals_with():
+    runs = _runs()
+    runs["grad_norm_final"] = 1.0
+    two = write_findings(analyze(runs, _index()))
+    one = runs[runs["point"] == "a=0_b=0_c=x"]
+    alone = write_findings(analyze(one, _index()))
+    assert "median configuration" in two and "median configuration" not in alone

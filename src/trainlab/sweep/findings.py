@@ -207,10 +207,12 @@ def _questions(analysis: StudyAnalysis) -> list[str]:
                       f"{margin}:", ""]  # fmt: skip
         c = ans.comparison
         where = f"at {q.along}={ans.level}: " if ans.level is not None else ""
-        lines.append(
-            f"- {where}{format_estimate(c.difference, c.low, c.high)}: **{c.verdict}**"
-            f"{f'. {c.note}' if c.note else ''}"
+        estimate = (
+            f"{format_estimate(c.difference, c.low, c.high)}: "
+            if math.isfinite(c.difference)
+            else ""
         )
+        lines.append(f"- {where}{estimate}**{c.verdict}**{f'. {c.note}' if c.note else ''}")
     return [*lines, ""]
 
 
@@ -307,6 +309,8 @@ def _where_they_gather(table: pd.DataFrame, rows: list[int], axes: list[str]) ->
 def _signal_comparison(analysis: StudyAnalysis, best_runs: pd.DataFrame) -> list[str]:
     """The best configuration's signals next to the median configuration's."""
     ok = analysis.finished
+    if ok["point"].nunique() < 2:
+        return []  # no other configuration to hold them against
     rows = []
     for column in SIGNALS:
         if column not in ok or not ok[column].notna().any():
