@@ -2,6 +2,7 @@
 
 import itertools
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -9,6 +10,7 @@ import pytest
 
 from trainlab.sweep.analysis import analyze
 from trainlab.sweep.findings import write_findings
+from trainlab.sweep.html.answer import answer_block
 from trainlab.sweep.questions import ReportConfig
 from trainlab.sweep.report import write_report
 from trainlab.sweep.results import collect_results, configurations, grid_tables, rank
@@ -197,3 +199,21 @@ def test_one_configuration_has_no_median_configuration_to_compare_its_signals_wi
     one = runs[runs["point"] == "a=0_b=0_c=x"]
     alone = write_findings(analyze(one, _index()))
     assert "median configuration" in two and "median configuration" not in alone
+
+
+def test_an_interaction_beyond_the_noise_is_the_surprise_and_its_levels_are_bold():
+    runs = _runs()
+    both = (runs["a"] == "1") & (runs["b"] == "1")
+    runs.loc[both, "val_loss"] += 3.0  # amplifies both effects: no sign reverses
+    analysis = analyze(runs, _index())
+    assert analysis.surprise["kind"] == "interaction"
+    assert {analysis.surprise["axis_a"], analysis.surprise["axis_b"]} == {"a", "b"}
+    text = write_findings(analysis).split("## 4.")[1]
+    assert "than the two main effects predict (an interaction beyond the seed noise)" in text
+    block = answer_block(analysis, [], {})
+    assert re.search(r"(higher|lower) than the two main effects predict", block["surprise"])
+    (factors,) = block["factors"]
+    clear = {
+        (row["axis"], level): bold for row in factors["rows"] for level, _, bold in row["levels"]
+    }
+    assert clear[("a", "1")] and clear[("b", "1")] and not clear[("c", "x")]

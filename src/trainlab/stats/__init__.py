@@ -14,7 +14,13 @@ from trainlab.stats.contrasts import (
     linear_contrast,
     pooled_noise,
 )
-from trainlab.stats.effects import axis_verdicts, interactions, main_effects, sign_reversals
+from trainlab.stats.effects import (
+    axis_verdicts,
+    interactions,
+    is_clear,
+    main_effects,
+    sign_reversals,
+)
 from trainlab.stats.formatting import (
     format_estimate,
     format_plus_minus,
@@ -42,6 +48,7 @@ __all__ = [
     "format_plus_minus",
     "format_to_noise",
     "interactions",
+    "is_clear",
     "linear_contrast",
     "main_effects",
     "noise_decimals",

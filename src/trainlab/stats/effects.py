@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,6 +73,12 @@ def main_effects(
         for row in _axis_effects(_Configs.having(cells, [axis]), axis, confidence)
     ]
     return _frame(rows, EFFECT_COLUMNS)
+
+
+def is_clear(distinguishable: Any) -> bool:
+    """Whether a `distinguishable` cell says yes: its interval excludes 0. NA (no noise
+    estimate) and False say no. Rows of a "boolean" column hold numpy bools, never `True`."""
+    return bool(pd.notna(distinguishable) and distinguishable)
 
 
 def axis_verdicts(effects: pd.DataFrame) -> pd.Series:

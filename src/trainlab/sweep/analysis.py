@@ -20,6 +20,7 @@ from trainlab.stats import (
     axis_verdicts,
     best_set,
     interactions,
+    is_clear,
     main_effects,
     noise_upper_bound,
     repeats_needed,
@@ -146,7 +147,7 @@ def _surprise(analysis: StudyAnalysis) -> dict[str, Any] | None:
         return {"kind": "reversal", "grid": grid.index, **r._asdict()}
     clear = [
         (g, r) for g in analysis.grids if not g.interactions.empty
-        for r in g.interactions.itertuples() if r.distinguishable is True
+        for r in g.interactions.itertuples() if is_clear(r.distinguishable)
     ]  # fmt: skip
     if clear:
         grid, r = max(clear, key=lambda gr: abs(gr[1].interaction))

@@ -238,11 +238,12 @@ def _surprise(analysis: StudyAnalysis) -> list[str]:
             f"{_size(s['effect'], s['low'], s['high'])}: a sign reversal beyond the seed noise.",
             "",
         ]
+    direction = "higher" if s["interaction"] > 0 else "lower"
     return [
         *lines,
         f"{s['axis_a']} x {s['axis_b']}: at {s['axis_a']}={s['level_a']}, "
         f"{s['axis_b']}={s['level_b']} the {analysis.metric.name} is "
-        f"{format_estimate(s['interaction'], s['low'], s['high'])} away from what the two main "
+        f"{_size(s['interaction'], s['low'], s['high'])} {direction} than the two main "
         "effects predict (an interaction beyond the seed noise).",
         "",
     ]

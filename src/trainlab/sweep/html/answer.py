@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from trainlab.stats import is_clear
 from trainlab.sweep.analysis import StudyAnalysis
 from trainlab.sweep.findings import VERDICT_WORDS
 from trainlab.sweep.html import format as fmt
@@ -109,7 +110,7 @@ def _factors(analysis: StudyAnalysis) -> list[dict[str, Any]]:
             verdict = str(grid.verdicts.get(axis, "unknown"))
             effects = grid.effects[grid.effects["axis"] == axis]
             levels = [
-                (str(r.level), fmt.estimate(r.effect, r.low, r.high), r.distinguishable is True)
+                (str(r.level), fmt.estimate(r.effect, r.low, r.high), is_clear(r.distinguishable))
                 for r in effects.itertuples()
             ]
             rows.append({"axis": axis, "verdict": verdict, "words": VERDICT_WORDS[verdict],
@@ -163,9 +164,10 @@ def _surprise(analysis: StudyAnalysis) -> str:
             f"{fmt.magnitude(s['effect'], s['low'], s['high'])}: the effect reverses its sign "
             "beyond the seed noise."
         )
+    direction = "higher" if s["interaction"] > 0 else "lower"
     return (
         f"At {s['axis_a']} = {s['level_a']} and {s['axis_b']} = {s['level_b']} the {label} is "
-        f"{fmt.estimate(s['interaction'], s['low'], s['high'])} away from what the two main "
+        f"{fmt.magnitude(s['interaction'], s['low'], s['high'])} {direction} than the two main "
         "effects predict: an interaction beyond the seed noise."
     )
 
