@@ -85,3 +85,15 @@ def test_select_device():
     assert select_device("cpu") == torch.device("cpu")
     with pytest.raises(ConfigError, match="device = 'gpu0'"):
         select_device("gpu0")
+
+
+@pytest.mark.parametrize(("weight_decay", "shrinks"), [(1e-4, False), (1e-3, True)])
+def test_adamw_warns_when_its_decay_rounds_away_in_float32(weight_decay, shrinks, recwarn):
+    # lr 1e-4 x weight_decay 1e-4 = 1e-8 per step: 1 - 1e-8 is 1.0 in float32.
+    weight = nn.Parameter(torch.ones(4))
+    optimizer = make_optimizer("adamw", [weight], lr=1e-4, weight_decay=weight_decay)
+    weight.grad = torch.zeros(4)
+    optimizer.step()
+    assert bool((weight < 1).all()) is shrinks
+    warned = [w for w in recwarn if "AdamW's weight decay does nothing" in str(w.message)]
+    assert len(warned) == (0 if shrinks else 1)

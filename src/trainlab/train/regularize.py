@@ -14,6 +14,7 @@ Three different things are easy to confuse:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -86,4 +87,21 @@ def make_optimizer(
         raise ConfigError(f"momentum = {momentum!r} is only used by 'sgd', not {name!r}")
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    if name == "adamw" and weight_decay > 0:
+        params = list(params)
+        _warn_if_decay_rounds_away(params, lr * weight_decay)
     return OPTIMIZERS[name](params, lr=lr, betas=betas, weight_decay=weight_decay)
+
+
+def _warn_if_decay_rounds_away(params: list, shrink: float) -> None:
+    """Warn when AdamW's per-step factor 1 - lr * weight_decay is exactly 1 in the weights'
+    precision (float32: lr * weight_decay below about 3e-8), so the decay does nothing."""
+    dtypes = {p.dtype for p in params if isinstance(p, torch.Tensor) and p.is_floating_point()}
+    for dtype in sorted(dtypes, key=str):
+        if torch.tensor(1.0 - shrink, dtype=dtype) == 1.0:
+            warnings.warn(
+                f"AdamW's weight decay does nothing here: its per-step factor 1 - lr x "
+                f"weight_decay = 1 - {shrink:.1e} rounds to 1 in {dtype}; "
+                f"lr x weight_decay must exceed about {torch.finfo(dtype).eps / 4:.0e}",
+                stacklevel=3,
+            )
