@@ -98,6 +98,19 @@ def test_margin_makes_a_small_real_difference_equivalent():
     assert narrow.verdict == "differs"
 
 
+def test_pairs_all_exactly_equal_are_equivalent_without_a_margin():
+    # Adam and AdamW at weight_decay 0 run the same arithmetic: every seed gives the same loss.
+    same = compare(_side("adam", ADAM), _side("adamw", ADAM), "loss", pair_on="seed")
+    assert (same.difference, same.low, same.high) == (0, 0, 0)
+    assert same.verdict == "equivalent" and "exactly equal" in same.note
+    one_pair = compare(_side("adam", ADAM[:1]), _side("adamw", ADAM[:1]), "loss", pair_on="seed")
+    assert one_pair.verdict == "inconclusive"
+    almost = np.array(ADAM)
+    almost[0] += 1e-12
+    close = compare(_side("adam", almost), _side("adamw", ADAM), "loss", pair_on="seed")
+    assert close.verdict == "inconclusive"
+
+
 def test_without_seed_noise_the_comparison_is_inconclusive():
     result = compare(_side("adam", ADAM[:1]), _side("adamw", ADAMW[:1]), "loss", margin=0.5)
     assert result.verdict == "inconclusive" and result.df == 0

@@ -24,7 +24,8 @@ class Comparison:
     """Side A minus side B with its interval, the analysis used and the verdict.
 
     verdict: "equivalent" (the interval lies inside [-margin, margin], even if it also
-    excludes 0), "differs" (the interval excludes 0), else "inconclusive". `note` says how
+    excludes 0; or two or more pairs, all exactly equal), "differs" (the interval excludes
+    0), else "inconclusive". `note` says how
     the difference was analysed and, when inconclusive, how many replicates would decide.
     """
 
@@ -83,6 +84,10 @@ def compare(
         analysis = _independent(cells_a, cells_b, confidence, why_unpaired)
     verdict = _verdict(analysis.low, analysis.high, margin)
     note = analysis.note
+    if pairs is not None and len(pairs) > 1 and not pairs.any():
+        # Bit-identical pairs: the two settings ran the same computation, whatever the margin.
+        verdict = "equivalent"
+        note += "; every pair is exactly equal: both sides computed the same numbers"
     if verdict == "inconclusive":
         note += "; " + _plan(analysis.planning_sd, analysis.difference, margin, confidence)
     return Comparison(
