@@ -5,19 +5,36 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from trainlab.errors import ConfigError
 from trainlab.stats import noise_upper_bound, repeats_needed
 
 
-def test_repeats_needed_follows_the_normal_approximation():
-    # 2 (1.95996 + 0.84162)^2 = 15.70 -> 16 per side.
-    assert repeats_needed(1.0, 1.0) == 16
-    assert repeats_needed(1.0, -1.0) == 16
-    assert repeats_needed(2.0, 1.0) == 63  # 4 x 15.70 = 62.8
-    # 2 (2.57583 + 1.28155)^2 / 0.5^2 = 119.03 -> 120.
-    assert repeats_needed(1.0, 0.5, confidence=0.99, power=0.9) == 120
+def test_repeats_needed_is_the_t_test_power_of_cohens_tables():
+    # Cohen (1988): d = 0.5, 0.8, 1.0 need 64, 26, 17 per group at alpha 0.05, power 0.8.
+    assert [repeats_needed(1.0, d) for d in (0.5, 0.8, 1.0)] == [64, 26, 17]
+    assert repeats_needed(1.0, -1.0) == 17 and repeats_needed(2.0, 1.0) == 64
+    assert repeats_needed(1.0, 0.5, confidence=0.99, power=0.9) == 121
     assert repeats_needed(0.1, 5.0) == 2  # never fewer than 2: one gives no noise estimate
+
+
+def test_few_seeds_need_more_than_the_normal_approximation_says():
+    # d = 2.9: the normal approximation says 2 per side; with 2 seeds the t-test has 2 df.
+    normal = math.ceil(2 * ((1.959964 + 0.841621) / 2.9) ** 2)
+    assert normal == 2
+    n = repeats_needed(1.0, 2.9)
+    assert n == 4 and repeats_needed(1.0, 2.9, paired=True) == 5
+    power = _simulated_power(n, 2.9)
+    assert power >= 0.8 and _simulated_power(n - 1, 2.9) < 0.8  # simulated: 0.92, 0.76
+
+
+def _simulated_power(n: int, effect: float, trials: int = 20_000) -> float:
+    """Share of two-sample t-tests (n per side, sd 1) that find `effect` at 95%."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((trials, n)) + effect
+    b = rng.standard_normal((trials, n))
+    return float((stats.ttest_ind(a, b, axis=1).pvalue < 0.05).mean())
 
 
 @pytest.mark.parametrize(

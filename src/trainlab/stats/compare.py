@@ -89,7 +89,9 @@ def compare(
         verdict = "equivalent"
         note += "; every pair is exactly equal: both sides computed the same numbers"
     if verdict == "inconclusive":
-        note += "; " + _plan(analysis.planning_sd, analysis.difference, margin, confidence)
+        note += "; " + _plan(
+            analysis.planning_sd, analysis.difference, margin, confidence, paired=pairs is not None
+        )
     return Comparison(
         analysis.difference, analysis.low, analysis.high, analysis.df, len(a), len(b),
         pairs is not None, verdict, note,
@@ -180,7 +182,9 @@ def _verdict(low: float, high: float, margin: float | None) -> str:
     return "inconclusive"
 
 
-def _plan(sd: float, difference: float, margin: float | None, confidence: float) -> str:
+def _plan(
+    sd: float, difference: float, margin: float | None, confidence: float, *, paired: bool
+) -> str:
     """How many replicates per configuration would settle an inconclusive comparison."""
     if not math.isfinite(sd):
         return (
@@ -190,7 +194,7 @@ def _plan(sd: float, difference: float, margin: float | None, confidence: float)
     target = margin if margin is not None else abs(difference)
     if target == 0:
         return "the observed difference is exactly 0: give a margin to plan replicates"
-    n = repeats_needed(sd, target, confidence=confidence, power=PLANNING_POWER)
+    n = repeats_needed(sd, target, confidence=confidence, power=PLANNING_POWER, paired=paired)
     return (
         f"about {n} replicates per configuration would find a difference of {target:.3g} "
         f"with {PLANNING_POWER:.0%} power (seed sd {sd:.2g})"
