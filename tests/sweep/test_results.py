@@ -217,3 +217,13 @@ def test_an_interaction_beyond_the_noise_is_the_surprise_and_its_levels_are_bold
         (row["axis"], level): bold for row in factors["rows"] for level, _, bold in row["levels"]
     }
     assert clear[("a", "1")] and clear[("b", "1")] and not clear[("c", "x")]
+
+
+def test_answers_along_an_axis_follow_the_spec_order_of_its_levels():
+    # b=1 runs have the higher loss, so they rank last; the spec lists them first.
+    question = {"text": "a?", "metric": "val_loss", "along": "b", "margin": None,
+                "a": {"levels": {"a": "1"}, "run": None, "metric": None},
+                "b": {"levels": {"a": "0"}, "run": None, "metric": None}}  # fmt: skip
+    index = {**_index(questions=[question]), "axes": {"a": ["0", "1"], "b": ["1", "0"], "c": []}}
+    answers = analyze(_runs(), index).answers
+    assert [a.level for a in answers] == ["1", "0"]

@@ -94,7 +94,10 @@ def analyze(table: pd.DataFrame, index: dict[str, Any]) -> StudyAnalysis:
             levels = {axis: index["axes"].get(axis, []) for axis in present}
             analysis.grids.append(_grid(i, present, runs, metric.name, levels))
     questions = [Question.from_dict(q) for q in index.get("questions", [])]
-    analysis.answers = [a for q in questions for a in answer(q, ok, axes)]
+    analysis.answers = [
+        a for q in questions
+        for a in answer(q, ok, axes, index.get("axes", {}).get(q.along, []))
+    ]  # fmt: skip
     analysis.surprise = _surprise(analysis)
     return analysis
 

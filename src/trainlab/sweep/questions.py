@@ -19,6 +19,7 @@ Everything is checked when the spec is read, before anything runs.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -186,11 +187,16 @@ def _check_metric(metric: Any, *, where: str) -> None:
         raise SpecError(f"{where} = {metric!r}; expected one of {', '.join(SCORES)}")
 
 
-def answer(question: Question, table: pd.DataFrame, axes: list[str]) -> list[Answer]:
-    """The question answered from a results table: one Answer, or one per `along` level."""
+def answer(
+    question: Question, table: pd.DataFrame, axes: list[str], order: Sequence[str] = ()
+) -> list[Answer]:
+    """The question answered from a results table: one Answer, or one per `along` level,
+    in `order` (the spec's levels) and then as the table lists any others."""
     if question.along is None:
         return [Answer(question, None, _compare(question, table, axes))]
-    levels = [str(v) for v in table[question.along].dropna().astype(str).unique()]
+    present = [str(v) for v in table[question.along].dropna().astype(str).unique()]
+    levels = [str(v) for v in order if str(v) in present]
+    levels += [v for v in present if v not in levels]
     return [
         Answer(
             question,
