@@ -27,7 +27,10 @@ def test_history_grid_has_loss_and_accuracy_panels_per_run_with_a_star():
     fig = history_grid(frames, rows=2, cols=2, star_epoch="best")
     axes = fig.axes
     assert len(axes) == 8  # 2 x 2 runs x 2 panels, the fourth cell empty
-    assert [ax.get_title() for ax in axes[:4]] == ["lr=0.1", "lr=0.1", "lr=0.01", "lr=0.01"]
+    titles = [ax.get_title(loc="left") for ax in axes[:4]]
+    assert titles == ["lr=0.1", "", "lr=0.01", ""]  # one title per run, over its two panels
+    assert axes[2].get_legend() is None  # the first run's panels carry the key
+    assert axes[0].get_xlabel() == "" and axes[4].get_xlabel() == "epoch"  # bottom row only
     loss_ax, acc_ax = axes[0], axes[1]
     assert loss_ax.get_ylabel() == "loss" and acc_ax.get_ylabel() == "accuracy"
     assert acc_ax.get_ylim() == (0.0, 1.01)

@@ -103,7 +103,8 @@ def history_grid(
             as its moving average (EMA 0.9) over the raw per-batch values, faint.
 
     Returns:
-        The Figure; panel titles are the run labels.
+        The Figure: each run's label titles its first panel; the first run's panels
+        carry the legends, the bottom row the x labels.
     """
     cells = _cells(frames, rows, cols)
     n_rows, n_cols = len(cells), len(cells[0])
@@ -111,6 +112,8 @@ def history_grid(
     fig = Figure(figsize=(3.6 * n_cols * n_panels, 2.8 * n_rows), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(n_rows, n_cols * n_panels, squeeze=False, sharex="col")
+    first = next((r, c) for r, row in enumerate(cells) for c, cell in enumerate(row) if cell)
+    last_row = _bottom_rows(cells)
     for r, row in enumerate(cells):
         for p in range(n_panels):
             drawn = []
@@ -120,11 +123,23 @@ def history_grid(
                     ax.set_axis_off()
                     continue
                 label, frame = cell
-                _draw_run(ax, frame, panels[p], x=x, star=_star(star_epoch, label, frame))
-                ax.set_title(f"{label}")
+                _draw_run(ax, frame, panels[p], x=x, star=_star(star_epoch, label, frame),
+                          legend=(r, c) == first, xlabel=r == last_row[c])  # fmt: skip
+                if p == 0:  # one title per run, over its panels
+                    ax.set_title(label, loc="left", fontsize="medium")
                 drawn.append(ax)
             _share_y(drawn)
     return fig
+
+
+def _bottom_rows(cells: list[list]) -> dict[int, int]:
+    """Per grid column, the last row with a run in it: where its x label goes."""
+    bottom = {}
+    for r, row in enumerate(cells):
+        for c, cell in enumerate(row):
+            if cell is not None:
+                bottom[c] = r
+    return bottom
 
 
 def _share_y(axes: list) -> None:
@@ -135,7 +150,9 @@ def _share_y(axes: list) -> None:
         axes[0].autoscale_view(scalex=False)
 
 
-def _draw_run(ax, frame: pd.DataFrame, panel, *, x: str, star: int | None) -> None:
+def _draw_run(
+    ax, frame: pd.DataFrame, panel, *, x: str, star: int | None, legend: bool, xlabel: bool
+) -> None:
     name, columns = panel
     if x not in frame.columns:
         raise ConfigError(f"history frame has no {x!r} column; columns: {list(frame.columns)}")
@@ -166,9 +183,11 @@ def _draw_run(ax, frame: pd.DataFrame, panel, *, x: str, star: int | None) -> No
                     label="kept epoch" if i == 0 else None)  # fmt: skip
     if "acc" in name or all(col.endswith("acc") for col in present):
         ax.set_ylim(0.0, 1.01)
-    ax.set_xlabel(x)
+    if xlabel:
+        ax.set_xlabel(x)
     ax.set_ylabel(name)
-    ax.legend(fontsize="small")
+    if legend:  # the first run's panels carry the key for all
+        ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
 
 
