@@ -39,8 +39,9 @@ def write_findings(analysis: StudyAnalysis) -> str:
     n_points = analysis.table["point"].nunique() if not analysis.table.empty else 0
     lines = [f"# Findings: {analysis.name}", ""]
     lines += [
-        f"{len(analysis.table)} runs: {n_points} configurations x {len(analysis.seeds)} "
-        f"seed(s) ({', '.join(map(str, analysis.seeds))}). Ranked by **{metric.label}** "
+        f"{_count(len(analysis.table), 'run')}: {_count(n_points, 'configuration')} x "
+        f"{_count(len(analysis.seeds), 'seed')} ({', '.join(map(str, analysis.seeds))}). "
+        f"Ranked by **{metric.label}** "
         f"(`{metric.name}`, {metric.better} is better): {metric.description} Intervals are "
         "95% t-intervals over seeds; differences between configurations use the seed noise "
         "pooled over all configurations.",
@@ -67,7 +68,7 @@ def _best(analysis: StudyAnalysis) -> list[str]:
         "## 1. Best configuration",
         "",
         f"**{best.point}**: {name} = {format_estimate(estimate.mean, estimate.low, estimate.high)}"
-        f" over {estimate.n} seed(s).",
+        f" over {_count(estimate.n, 'seed')}.",
         "",
     ]
     table = best.table
@@ -342,6 +343,11 @@ def _problems(analysis: StudyAnalysis) -> list[str]:
         detail = _text(getattr(row, "error", None)) or _text(getattr(row, "stop_reason", None))
         lines.append(f"- {row.run}: {row.status}{f' ({detail})' if detail else ''}")
     return [*lines, ""]
+
+
+def _count(n: int, noun: str) -> str:
+    """ "1 seed", "3 seeds"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _size(value: float, low: float, high: float) -> str:
