@@ -189,6 +189,27 @@ def test_weight_snapshots_are_copies_not_views_of_the_live_parameter():
     assert torch.equal(mon.weights["0"][-1], last)
 
 
+def test_full_copies_are_exact_when_the_batch_size_changes():
+    # Copies live in shared blocks of one shape; a smaller last batch starts a new block.
+    model = _mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    mon = Monitor(model, optimizer=opt, mode="full")
+    x, _ = _data()
+    expected = []
+    for size in (8, 8, 3, 8):
+        with torch.no_grad():
+            expected.append(model[1](model[0](x[:size])).clone())
+        model(x[:size]).sum().backward()
+        opt.step()
+        opt.zero_grad()
+    outputs = mon.outputs["1"]
+    assert [tuple(o.shape) for o in outputs] == [(8, 8), (8, 8), (3, 8), (8, 8)]
+    for got, want in zip(outputs, expected, strict=True):
+        torch.testing.assert_close(got, want, rtol=0, atol=0)
+    record = mon.to_record()
+    np.testing.assert_array_equal(record.tensors["outputs"]["1"][2], expected[2].numpy())
+
+
 def test_nothing_recorded_holds_the_autograd_graph():
     model = _mlp()
     opt = torch.optim.SGD(model.parameters(), lr=0.1)

@@ -17,6 +17,11 @@ import torch
 from trainlab.errors import CaptureLimitError
 
 ON_LIMIT = ("raise", "stop")  # what happens when raw captures reach max_bytes
+# Mode full keeps its copies in blocks of this many bytes (rows of one tensor shape), so
+# kept copies never sit among the step's short-lived tensors in the C heap, where they
+# made each step fault in fresh pages (Adam's step 10x slower, benchmarks/
+# monitor_overhead.py). Rows not yet written are never touched, so cost no memory.
+BLOCK_BYTES = 64 * 2**20
 
 # A capture is keyed (kind, module name, call index); weights and grads use call 0.
 Key = tuple[str, str, int]
@@ -53,6 +58,7 @@ class RawCapture:
         self.on_limit = on_limit
         self._index = index
         self.values: dict[Key, list[torch.Tensor]] = {}
+        self._blocks: dict[Key, tuple[torch.Tensor, int]] = {}  # key -> (block, rows used)
         self.nbytes = 0
         self.initial_bytes = 0
         self.bytes_per_step: int | None = None
@@ -80,10 +86,26 @@ class RawCapture:
                 return
         self.nbytes += nbytes
         if self.mode == "full":
-            value = x.to("cpu", copy=True)
+            value = self._copy(key, x)
         else:
             value = x.index_select(-1, self._index(key, x.shape[-1], self.sample_size, x.device))
         self.values.setdefault(key, []).append(value)
+
+    def _copy(self, key: Key, x: torch.Tensor) -> torch.Tensor:
+        """An exact CPU copy of `x`: the next row of `key`'s block (a new block when it is
+        full or `x` changed shape, e.g. a smaller last batch)."""
+        block, used = self._blocks.get(key, (None, 0))
+        if (
+            block is None
+            or used == len(block)
+            or block.shape[1:] != x.shape
+            or (block.dtype != x.dtype)
+        ):
+            rows = max(1, BLOCK_BYTES // max(1, x.numel() * x.element_size()))
+            block, used = torch.empty((rows, *x.shape), dtype=x.dtype), 0
+        block[used].copy_(x.detach())
+        self._blocks[key] = (block, used + 1)
+        return block[used]
 
     def mark_initial(self) -> None:
         """The bytes so far are the initial weights (not part of a step)."""
