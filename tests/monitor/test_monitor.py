@@ -1,6 +1,7 @@
 """Monitor hooks: what is recorded per step, and the traps a monitor must not fall into."""
 
 import gc
+import io
 import warnings
 
 import numpy as np
@@ -208,6 +209,9 @@ def test_full_copies_are_exact_when_the_batch_size_changes():
         torch.testing.assert_close(got, want, rtol=0, atol=0)
     record = mon.to_record()
     np.testing.assert_array_equal(record.tensors["outputs"]["1"][2], expected[2].numpy())
+    saved = io.BytesIO()
+    torch.save(outputs[2], saved)  # one copy saves its own bytes, not its whole block
+    assert len(saved.getvalue()) < 3 * 8 * 4 + 2000
 
 
 def test_nothing_recorded_holds_the_autograd_graph():

@@ -18,9 +18,9 @@ from trainlab.errors import CaptureLimitError
 
 ON_LIMIT = ("raise", "stop")  # what happens when raw captures reach max_bytes
 # Mode full keeps its copies in blocks of this many bytes (rows of one tensor shape), so
-# kept copies never sit among the step's short-lived tensors in the C heap, where they
-# made each step fault in fresh pages (Adam's step 10x slower, benchmarks/
-# monitor_overhead.py). Rows not yet written are never touched, so cost no memory.
+# kept copies never sit among a step's short-lived tensors in the C heap, where they left
+# the optimizer's temporaries faulting in fresh pages every step. Rows not yet written
+# are never touched, so they cost no memory.
 BLOCK_BYTES = 64 * 2**20
 
 # A capture is keyed (kind, module name, call index); weights and grads use call 0.
@@ -92,20 +92,25 @@ class RawCapture:
         self.values.setdefault(key, []).append(value)
 
     def _copy(self, key: Key, x: torch.Tensor) -> torch.Tensor:
-        """An exact CPU copy of `x`: the next row of `key`'s block (a new block when it is
-        full or `x` changed shape, e.g. a smaller last batch)."""
+        """An exact CPU copy of `x` in the next row of `key`'s block (a new block when it is
+        full or `x` changed shape, e.g. a smaller last batch). The row is handed out through
+        numpy, so it has a storage of its own: saving it saves only its bytes."""
+        if not _numpy_has(x.dtype):  # bfloat16 and the like: one allocation per copy
+            return x.detach().to("cpu", copy=True)
         block, used = self._blocks.get(key, (None, 0))
         if (
             block is None
             or used == len(block)
             or block.shape[1:] != x.shape
-            or (block.dtype != x.dtype)
+            or block.dtype != x.dtype
         ):
             rows = max(1, BLOCK_BYTES // max(1, x.numel() * x.element_size()))
+            # torch's allocator, not numpy's: numpy asks for huge pages, measured slower.
             block, used = torch.empty((rows, *x.shape), dtype=x.dtype), 0
-        block[used].copy_(x.detach())
+        row = torch.from_numpy(block[used].numpy())
+        row.copy_(x.detach())
         self._blocks[key] = (block, used + 1)
-        return block[used]
+        return row
 
     def mark_initial(self) -> None:
         """The bytes so far are the initial weights (not part of a step)."""
@@ -136,6 +141,15 @@ class RawCapture:
             raise CaptureLimitError(message + advice)
         warnings.warn(message + "; raw capture stopped, summaries go on" + advice, stacklevel=4)
         self.stopped_at = step
+
+
+def _numpy_has(dtype: torch.dtype) -> bool:
+    """Whether numpy has `dtype` (not bfloat16, for one)."""
+    try:
+        torch.empty(0, dtype=dtype).numpy()
+    except TypeError:
+        return False
+    return True
 
 
 def mb(nbytes: int) -> str:
