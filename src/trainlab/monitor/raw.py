@@ -9,6 +9,7 @@ capture that would pass the cap raises a CaptureLimitError or stops raw capture.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
 
@@ -143,6 +144,7 @@ class RawCapture:
         self.stopped_at = step
 
 
+@functools.cache
 def _numpy_has(dtype: torch.dtype) -> bool:
     """Whether numpy has `dtype` (not bfloat16, for one)."""
     try:

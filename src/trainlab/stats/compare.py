@@ -25,8 +25,8 @@ class Comparison:
 
     verdict: "equivalent" (the interval lies inside [-margin, margin], even if it also
     excludes 0; or two or more pairs, all exactly equal), "differs" (the interval excludes
-    0), else "inconclusive". `note` says how
-    the difference was analysed and, when inconclusive, how many replicates would decide.
+    0), else "inconclusive". `note` says how the difference was analysed and, when
+    inconclusive, how many replicates would decide.
     """
 
     difference: float

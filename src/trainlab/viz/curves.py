@@ -112,7 +112,9 @@ def history_grid(
     fig = Figure(figsize=(3.6 * n_cols * n_panels, 2.8 * n_rows), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(n_rows, n_cols * n_panels, squeeze=False, sharex="col")
-    first = next((r, c) for r, row in enumerate(cells) for c, cell in enumerate(row) if cell)
+    first = next(
+        (r, c) for r, row in enumerate(cells) for c, cell in enumerate(row) if cell is not None
+    )
     last_row = _bottom_rows(cells)
     for r, row in enumerate(cells):
         for p in range(n_panels):
