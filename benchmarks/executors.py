@@ -21,10 +21,11 @@ import time
 from pathlib import Path
 
 from trainlab.data.synthetic import write_synthetic
-from trainlab.sweep import LocalExecutor
-from trainlab.sweep.ray_executor import RayExecutor, import_ray
-from trainlab.sweep.runner import run_study
-from trainlab.sweep.spec import load_spec
+from trainlab.report import write_report
+from trainlab.study import LocalExecutor
+from trainlab.study.ray_executor import RayExecutor, import_ray
+from trainlab.study.runner import run_study
+from trainlab.study.spec import load_spec
 
 SPEC = """
 name = "executors-bench"
@@ -85,7 +86,8 @@ def main() -> None:
             for name, make in executors.items():
                 out = work / f"{name}-{repeat}"
                 tic = time.perf_counter()
-                table = run_study(study, out, executor=make(), progress=False).table
+                run_study(study, out, executor=make(), progress=False)
+                table = write_report(out).table
                 times[name].append(time.perf_counter() - tic)
                 assert set(table["status"]) == {"completed"}, table[["run", "status"]]
                 shutil.rmtree(out)

@@ -25,10 +25,11 @@ import time
 from pathlib import Path
 
 from trainlab.data.synthetic import write_synthetic
-from trainlab.sweep import LocalExecutor
-from trainlab.sweep.rundir import read_meta, run_dir
-from trainlab.sweep.runner import run_study
-from trainlab.sweep.spec import load_spec
+from trainlab.report import write_report
+from trainlab.run.rundir import read_meta, run_dir
+from trainlab.study import LocalExecutor
+from trainlab.study.runner import run_study
+from trainlab.study.spec import load_spec
 
 SPEC = Path(__file__).resolve().parents[1] / "studies" / "regularization_movies.toml"
 TARGET_MINUTES = 15
@@ -58,7 +59,8 @@ def main() -> None:
         names = [run.name for run in study.runs]
         out = Path(tmp) / "out"
         tic = time.perf_counter()
-        table = run_study(study, out, executor=LocalExecutor(args.jobs), progress=True).table
+        run_study(study, out, executor=LocalExecutor(args.jobs), progress=True)
+        table = write_report(out).table
         wall = time.perf_counter() - tic
         assert (table["status"] == "completed").all(), table[["run", "status", "error"]]
         movies = len(list(out.glob("runs/*/movie.gif")))

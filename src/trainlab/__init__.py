@@ -13,9 +13,9 @@ def __getattr__(name: str) -> Any:
     Lazy so that `import trainlab` (and `trainlab --help`) stays light.
     """
     if name in ("load_run", "evaluate_run"):
-        from trainlab.sweep import runs
+        from trainlab.run import reload
 
-        return getattr(runs, name)
+        return getattr(reload, name)
     raise AttributeError(f"module 'trainlab' has no attribute {name!r}")
 
 

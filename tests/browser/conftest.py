@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from trainlab.data.synthetic import write_synthetic
-from trainlab.sweep import LocalExecutor
-from trainlab.sweep.html import write_html_report
-from trainlab.sweep.runner import run_study
-from trainlab.sweep.spec import load_spec
+from trainlab.report import write_report
+from trainlab.report.html import write_html_report
+from trainlab.study import LocalExecutor
+from trainlab.study.runner import run_study
+from trainlab.study.spec import load_spec
 
 
 def _load_driver():
@@ -80,5 +81,6 @@ def study_report(tmp_path_factory, data_root) -> Path:
     spec.write_text(STUDY.format(root=data_root, movie_format=movie_format))
     out = tmp_path_factory.mktemp("study")
     run_study(load_spec(spec), out, executor=LocalExecutor(1), progress=False)
+    write_report(out)
     write_html_report(out)
     return out

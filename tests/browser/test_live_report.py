@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from trainlab.sweep.html.render import REFRESH_S
+from trainlab.report.html.render import REFRESH_S
 
 # Three short runs, trained one after the other: each takes a few seconds with its
 # dashboard, so the page sees the study part-way through.

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from trainlab.data.synthetic import write_synthetic
-from trainlab.sweep import rundir
-from trainlab.sweep.config import RunConfig
-from trainlab.sweep.run import execute_run
-from trainlab.sweep.spec import Run
+from trainlab.run import rundir
+from trainlab.run.config import RunConfig
+from trainlab.run.execute import execute_run
+from trainlab.run.identity import Run
 
 
 def train_run(out, data_root, *, name: str = "tiny", mode: str = "summary"):

@@ -12,7 +12,7 @@ import pytest
 import trainlab
 from trainlab.integrations.notebook import FORMATTERS
 from trainlab.monitor import Record
-from trainlab.sweep import load_run
+from trainlab.run import load_run
 from trainlab.viz.notebook import history_html, record_html, results_html
 
 

@@ -20,7 +20,7 @@ from trainlab.data.locate import locate
 
 REPO = Path(__file__).resolve().parents[2]
 STUDIES = REPO / "studies"
-DEMO = REPO / "src" / "trainlab" / "sweep" / "demo.toml"
+DEMO = REPO / "src" / "trainlab" / "study" / "demo.toml"
 SHARED_DATA = REPO.parent / "shared" / "datasets"  # real MNIST, where this checkout has it
 
 # What each study's report must hold beyond results.csv, configs.csv and findings.md.

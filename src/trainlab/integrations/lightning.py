@@ -35,7 +35,7 @@ from trainlab.atomic import save_figure
 from trainlab.errors import ConfigError, RecordError
 from trainlab.monitor import MODES, Monitor, Record
 from trainlab.monitor.record import KINDS
-from trainlab.sweep import rundir
+from trainlab.run import rundir
 from trainlab.train.monitoring import MonitorLogger
 
 OUT_SUBDIR = "monitor"  # default output: <trainer.default_root_dir>/monitor

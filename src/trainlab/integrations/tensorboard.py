@@ -31,8 +31,8 @@ import pandas as pd
 
 from trainlab.errors import ConfigError
 from trainlab.monitor.record import KINDS, STAT_INDEX, Record
-from trainlab.sweep import rundir
-from trainlab.sweep.runs import load_run
+from trainlab.run import rundir
+from trainlab.run.reload import load_run
 
 EPOCH_SCALARS = ("train_loss", "val_loss", "train_acc", "val_acc", "grad_norm", "lr")
 BATCH_SCALARS = {"loss": "train_loss", "grad_norm": "grad_norm"}  # batches.csv -> tag

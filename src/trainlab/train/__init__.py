@@ -24,7 +24,7 @@ from trainlab.train.config import (
 from trainlab.train.device import seed_everything, select_device
 from trainlab.train.divergence import StopOnNonFinite
 from trainlab.train.evaluation import evaluate, first_samples
-from trainlab.train.fit import fit
+from trainlab.train.fit import EVAL_BATCH_SIZE, fit, planned_steps
 from trainlab.train.history import History
 from trainlab.train.losses import LOSSES, resolve_loss
 from trainlab.train.monitoring import FirstLayerStats, MonitorLogger
@@ -34,6 +34,7 @@ from trainlab.train.schedules import always, every, first, never
 
 __all__ = [
     "EARLY_STOPPING",
+    "EVAL_BATCH_SIZE",
     "LOSSES",
     "OPTIMIZERS",
     "SCHEDULERS",
@@ -65,6 +66,7 @@ __all__ = [
     "is_improvement",
     "make_optimizer",
     "never",
+    "planned_steps",
     "predict",
     "resolve_loss",
     "seed_everything",

@@ -113,7 +113,7 @@ def fit(
         penalty=regularization if regularization is not None and regularization.active else None,
         max_steps=max_steps,
         bar=tqdm(
-            total=_total_steps(train_loader, epochs, max_steps),
+            total=planned_steps(train_loader, epochs, max_steps),
             disable=not progress,
             desc="fit",
             unit="step",
@@ -258,7 +258,9 @@ def _check_budget(epochs: int | None, max_steps: int | None) -> None:
             raise ConfigError(f"{name} = {value!r}; expected a positive int or None")
 
 
-def _total_steps(loader: Batches, epochs: int | None, max_steps: int | None) -> int | None:
+def planned_steps(loader: Batches, epochs: int | None, max_steps: int | None) -> int | None:
+    """The optimizer steps fit() will take at most: epochs x batches, capped by max_steps
+    (None when neither bounds it, e.g. a loader without a length and no max_steps)."""
     per_epoch = len(loader) if hasattr(loader, "__len__") else None
     by_epochs = epochs * per_epoch if epochs is not None and per_epoch is not None else None
     candidates = [v for v in (by_epochs, max_steps) if v is not None]

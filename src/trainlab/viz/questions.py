@@ -16,7 +16,7 @@ def question_figure(answers: Sequence[Any]) -> Figure:
     """Side a minus side b, one row per answer (per level of the question's `along` axis).
 
     Args:
-        answers: ``trainlab.sweep.questions.Answer`` objects of one question (read through
+        answers: ``trainlab.report.answers.Answer`` objects of one question (read through
             ``.question`` (text, metric, a, b, along, margin), ``.level`` and
             ``.comparison`` (difference, low, high, verdict)).
     """

@@ -1,0 +1,180 @@
+"""`trainlab run`, `demo`, `report` and `list`: a study from its spec to its report."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from trainlab.cli.common import EXIT_OK, EXIT_RUNS_FAILED, output_dir
+
+SUMMARY_ROWS = 5  # best runs printed after a study
+SUMMARY_VERDICTS = {
+    "best": "best",
+    "indistinguishable": "within seed noise of the best",
+    "worse": "worse",
+    "unknown": "noise unknown: one seed",
+}
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run every unfinished run of a study spec, then write its report."""
+    from trainlab.study import load_spec, make_executor, parse_overrides, with_synthetic_data
+
+    study = load_spec(
+        args.spec, quick=args.quick, data_root=args.data_dir,
+        overrides=parse_overrides(args.set or []), grid=args.grid, repeats=args.repeats,
+    )  # fmt: skip
+    executor = make_executor(
+        args.executor, jobs=args.jobs, address=args.address, share_data=not args.no_share_data
+    )
+    if args.quick:
+        study, replaced = with_synthetic_data(study)
+        for name in replaced:
+            print(f"{name} not found on this machine: --quick uses generated {name}-format files")
+    default_out = Path("runs") / (f"{study.name}-quick" if args.quick else study.name)
+    out = output_dir(Path(args.out) if args.out else default_out, "--out")
+    seeds = f" x {len(study.seeds)} seeds" if len(study.seeds) > 1 else ""
+    print(f"{study.name}: {len(study.runs) // len(study.seeds)} configurations{seeds} "
+          f"= {len(study.runs)} runs -> {out}")  # fmt: skip
+    if study.held:
+        print(f"--set holds {', '.join(study.held)}: not varied, and questions and figures "
+              "about them are left out")  # fmt: skip
+    return _run_and_report(study, out, executor, progress=not args.no_progress, html=args.html)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run the built-in demo study on real Fashion-MNIST, then write its report."""
+    from trainlab.study import DEMO_SPEC, LocalExecutor, load_spec
+
+    study = load_spec(DEMO_SPEC, data_root=args.data_dir)
+    out = output_dir(Path(args.out), "--out")
+    print(f"{study.name}: {len(study.runs)} runs on Fashion-MNIST -> {out}")
+    return _run_and_report(study, out, LocalExecutor(args.jobs), progress=True, html=True)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Rebuild the tables, findings and figures of a study directory (and its HTML)."""
+    from trainlab.report import write_html_report, write_report
+
+    analysis = write_report(args.dir)
+    _print_summary(analysis, Path(args.dir))
+    if args.html:
+        print(f"report: {write_html_report(Path(args.dir))}")
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print the status of every run in a study directory."""
+    from trainlab.report import collect_results
+    from trainlab.study import studydir
+
+    index = studydir.read_study(args.dir)
+    table = collect_results(args.dir)
+    planned = set(index.get("runs", []))
+    for row in table.itertuples():
+        seconds = row.seconds if isinstance(row.seconds, (int, float)) else float("nan")
+        took = f"{seconds:7.1f}s" if seconds == seconds else "       -"  # NaN: unfinished
+        print(f"{row.status:<10} {took}  {row.run}")
+    missing = sorted(planned - set(table["run"]))
+    for name in missing:
+        print(f"{'not started':<10}        -  {name}")
+    counts = table["status"].value_counts().to_dict()
+    if missing:
+        counts["not started"] = len(missing)
+    print(", ".join(f"{n} {status}" for status, n in counts.items()) or "no runs yet")
+    return EXIT_OK
+
+
+def register(sub: argparse._SubParsersAction, add) -> None:
+    """The study commands' arguments."""
+    from trainlab.study.executors import EXECUTORS
+
+    p = add("run", cmd_run)
+    p.add_argument("spec", help="study spec (TOML), e.g. studies/regularization_movies.toml")
+    p.add_argument("--out", help="output directory (default: runs/<study name>)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel runs (default: fill the cores)")
+    p.add_argument("--quick", action="store_true", help="shrink every run for a smoke test")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a config key on every run, e.g. --set train.epochs=30 "
+                   "(repeatable)")  # fmt: skip
+    p.add_argument(
+        "--grid", type=int, help="run only the K-th [[grid]] table of the spec (1-based)"
+    )
+    p.add_argument("--repeats", type=int, help="seeds per configuration (replaces the spec's)")
+    p.add_argument("--data-dir", help="directory holding the dataset files")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--html", action="store_true",
+                   help="keep OUT/report/index.html current while the study runs")  # fmt: skip
+    p.add_argument(
+        "--executor", choices=EXECUTORS, default="local",
+        help="local processes (default) or Ray (needs: pip install 'trainlab[ray]')",
+    )  # fmt: skip
+    p.add_argument(
+        "--address", help="Ray cluster to join: HOST:PORT or 'auto' (default: start a local Ray)"
+    )
+    p.add_argument(
+        "--no-share-data", action="store_true",
+        help="Ray: workers read data.root themselves (shared storage) instead of the object store",
+    )  # fmt: skip
+
+    p = add("demo", cmd_demo)
+    p.add_argument("--out", default="runs/demo", help="output directory (default: runs/demo)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel runs (default: fill the cores)")
+    p.add_argument("--data-dir", help="directory holding the Fashion-MNIST files")
+
+    p = add("report", cmd_report)
+    p.add_argument("dir", help="a study output directory")
+    p.add_argument(
+        "--html", action="store_true", help="also write DIR/report/index.html and one page per run"
+    )
+
+    p = add("list", cmd_list)
+    p.add_argument("dir", help="a study output directory")
+
+
+def _run_and_report(study, out: Path, executor, *, progress: bool, html: bool) -> int:
+    """Run the study, write its report (live HTML with `html`), print the summary; the exit
+    code says whether every run trained (a failed run is a crash, a diverged one a result)."""
+    import functools
+
+    from trainlab.report import write_html_report, write_report
+    from trainlab.study import run_study
+
+    live = functools.partial(write_html_report, out) if html else None
+    outcome = run_study(study, out, executor=executor, progress=progress, on_tick=live)
+    analysis = write_report(out)
+    if live is not None:
+        live()  # the final page, with the findings just written
+    _print_summary(analysis, out, html=html)
+    if outcome.failed:
+        shown = ", ".join(outcome.failed[:5]) + (" ..." if len(outcome.failed) > 5 else "")
+        print(f"{len(outcome.failed)} run(s) failed: {shown}; their errors are in "
+              f"{out}/runs/<name>/error.txt; run the same command to retry them")  # fmt: skip
+        return EXIT_RUNS_FAILED
+    return EXIT_OK
+
+
+def _print_summary(analysis, out: Path, *, html: bool = False) -> None:
+    """Counts, then the best configurations by the study's ranking rule (the one the
+    findings use), then where the tables, findings and report are."""
+    from trainlab.stats import format_estimate, t_interval
+    from trainlab.study import studydir
+
+    table = analysis.table
+    if table.empty or analysis.best is None:
+        print("no run finished (see the errors above); run the same command to retry")
+    else:
+        counts = table["status"].value_counts().to_dict()
+        print(", ".join(f"{n} {status}" for status, n in counts.items()))
+        metric = analysis.metric
+        best = analysis.best.table.head(SUMMARY_ROWS)
+        print(f"best configurations by {metric.label} ({metric.name}, {metric.better} is "
+              f"better; mean over seeds, 95% interval):")  # fmt: skip
+        for row in best.itertuples():
+            runs = table[table["point"] == row.point][metric.name]
+            est = t_interval(runs.dropna().to_numpy(float))
+            verdict = SUMMARY_VERDICTS[row.verdict]
+            print(f"  {format_estimate(est.mean, est.low, est.high):>28}  {row.point}  ({verdict})")
+    print(f"results: {out / studydir.RESULTS_FILE}\nfindings: {out / studydir.FINDINGS_FILE}")
+    if html:
+        print(f"report: {out / studydir.REPORT_DIR / 'index.html'}")
