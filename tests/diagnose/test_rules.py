@@ -327,3 +327,51 @@ def test_units_dead_at_the_first_step_blame_the_init_killed_later_the_rate():
     killed = diagnose(record(N, dead=_late(0.9, 0.0)), history([1.0, 0.8], lr=1e-3))
     assert [d.changes for d in born_dead] == [(("model.mlp.init", "he"),)]
     assert [d.changes for d in killed] == [(("optim.lr", 1e-4),)]
+
+
+def test_every_rule_takes_its_name_and_severity_from_the_registry_only():
+    import inspect
+
+    from trainlab.diagnose import RULES, SEVERITIES
+
+    for name, rule in RULES.items():
+        assert rule.name == name and rule.severity in SEVERITIES
+        source = inspect.getsource(rule.check)
+        assert "severity" not in source and f'name="{name}"' not in source
+
+
+def test_a_diagnosis_survives_run_json_and_reads_the_same_everywhere():
+    import json
+
+    from trainlab.diagnose import Diagnosis, Evidence, Threshold
+
+    d = Diagnosis(
+        "exploding_gradients", "error", "fc1", (3, 9),
+        (Evidence.of("gradient / weight", float("inf"), ">", Threshold(100.0, "measured")),),
+        "The gradient dwarfs the weights.", "Lower the rate.", (("optim.lr", 1e-3),),
+        figure="diagnoses/1_exploding_gradients.png", caption="What the monitor saw.",
+    )  # fmt: skip
+    back = Diagnosis.from_dict(json.loads(json.dumps(d.to_dict())))
+    assert back == d
+    assert back.where() == "steps 3-9 in fc1" and back.label == "exploding gradients"
+    assert back.evidence[0].test() == "inf > 100"
+
+
+def test_exploding_and_diverged_suggest_one_rate_for_one_run_at_lr_1e4():
+    from trainlab.diagnose import loss_rules
+    from trainlab.diagnose.evidence import RunView
+    from trainlab.diagnose.gradient_rules import exploding_gradients
+    from trainlab.monitor.record import LAYER_SIGNALS
+
+    n = 20
+    signals = np.full((n, len(LAYER_SIGNALS)), np.nan)
+    signals[:, LAYER_SIGNALS.index("grad_norm")] = [1.0] + [1e6] * (n - 1)  # after step 1
+    loss = np.geomspace(2.0, 1e9, n)
+    run = RunView(
+        n_steps=n, train_loss=loss, layers=["fc"], layer_signals={"fc": signals},
+        weight_before={"fc": np.ones(n)}, captured=frozenset({"grad_norm"}), lr=1e4,
+        optimizer="adam",
+    )  # fmt: skip
+    (exploding,) = exploding_gradients(run)
+    (diverged,) = loss_rules.diverged(run)
+    assert exploding.changes == diverged.changes == (("optim.lr", 1e-3),)

@@ -44,7 +44,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
         print(f"\n[{d.severity}] {d.name} at {d.where()}")
         print(f"  {d.explanation}")
         for e in d.evidence:
-            print(f"  - {e.quantity} = {e.value:.4g} {e.comparison} {e.threshold:.4g} ({e.source})")
+            print(f"  - {e.quantity}: {e.test()} ({e.source})")
         print(f"  try: {d.suggestion}")
     return EXIT_OK
 

@@ -8,12 +8,6 @@ from pathlib import Path
 from trainlab.cli.common import EXIT_OK, EXIT_RUNS_FAILED, output_dir
 
 SUMMARY_ROWS = 5  # best runs printed after a study
-SUMMARY_VERDICTS = {
-    "best": "best",
-    "indistinguishable": "within seed noise of the best",
-    "worse": "worse",
-    "unknown": "noise unknown: one seed",
-}
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -157,7 +151,7 @@ def _run_and_report(study, out: Path, executor, *, progress: bool, html: bool) -
 def _print_summary(analysis, out: Path, *, html: bool = False) -> None:
     """Counts, then the best configurations by the study's ranking rule (the one the
     findings use), then where the tables, findings and report are."""
-    from trainlab.stats import format_estimate, t_interval
+    from trainlab.stats import STANDING_WORDS, format_estimate, t_interval
     from trainlab.study import studydir
 
     table = analysis.table
@@ -173,7 +167,7 @@ def _print_summary(analysis, out: Path, *, html: bool = False) -> None:
         for row in best.itertuples():
             runs = table[table["point"] == row.point][metric.name]
             est = t_interval(runs.dropna().to_numpy(float))
-            verdict = SUMMARY_VERDICTS[row.verdict]
+            verdict = STANDING_WORDS[row.verdict]
             print(f"  {format_estimate(est.mean, est.low, est.high):>28}  {row.point}  ({verdict})")
     print(f"results: {out / studydir.RESULTS_FILE}\nfindings: {out / studydir.FINDINGS_FILE}")
     if html:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from trainlab.diagnose.diagnosis import Diagnosis, Evidence
+from trainlab.diagnose.diagnosis import Evidence, Finding
 from trainlab.diagnose.evidence import RunView, nanmedian
-from trainlab.diagnose.suggest import lr_change, lr_sentence
+from trainlab.diagnose.suggest import reinitialise_or_lower_rate
 from trainlab.diagnose.thresholds import MOST_STEPS, MOSTLY, SATURATED_AT_START, START
 
 # Activations whose negative side passes back exactly no gradient: a unit never
@@ -14,7 +14,7 @@ from trainlab.diagnose.thresholds import MOST_STEPS, MOSTLY, SATURATED_AT_START,
 DYING: tuple[str, ...] = ("ReLU", "ReLU6")
 
 
-def dying_relu(run: RunView) -> list[Diagnosis]:
+def dying_relu(run: RunView) -> list[Finding]:
     """A ReLU site with most units dead (never positive over the batch) on most late steps."""
     found = []
     for site, kind in run.site_types.items():
@@ -24,24 +24,19 @@ def dying_relu(run: RunView) -> list[Diagnosis]:
         share = _share(run.late(dead))
         if share is None or not share >= MOST_STEPS.value:
             continue
-        born_dead = _from_start(dead)
-        if born_dead:
-            changes = ((run.model_key("init"), "he"),)
-            suggestion = (
-                f"Initialise with He weights and zero biases ({run.model_key('init')}"
-                " = 'he'), or use LeakyReLU, which passes a gradient when negative."
-            )
-        else:
-            changes = lr_change(run, 0.1)
-            suggestion = lr_sentence(
-                run,
-                changes,
-                "Lower the learning rate tenfold, so large steps stop knocking units out",
-            )
+        first = _first_step_at_or_above(dead, MOSTLY.value)
+        born_dead = first == 1
+        reinitialise = (
+            ((run.model_key("init"), "he"),),
+            f"Initialise with He weights and zero biases ({run.model_key('init')} = 'he'), "
+            "or use LeakyReLU, which passes a gradient when negative.",
+        )
+        changes, suggestion = reinitialise_or_lower_rate(
+            run, first, reinitialise=reinitialise,
+            why_lower="so large steps stop knocking units out",
+        )  # fmt: skip
         found.append(
-            Diagnosis(
-                name="dying_relu",
-                severity="warning",
+            Finding(
                 layer=site,
                 steps=run.late_steps(),
                 evidence=(
@@ -65,7 +60,7 @@ def dying_relu(run: RunView) -> list[Diagnosis]:
     return found
 
 
-def saturation(run: RunView) -> list[Diagnosis]:
+def saturation(run: RunView) -> list[Finding]:
     """A bounded activation saturated from its first steps and on most late steps."""
     found = []
     for site in run.sites:
@@ -74,9 +69,7 @@ def saturation(run: RunView) -> list[Diagnosis]:
         if share is None or not (share >= MOST_STEPS.value and start >= SATURATED_AT_START.value):
             continue
         found.append(
-            Diagnosis(
-                name="saturation",
-                severity="warning",
+            Finding(
                 layer=site,
                 steps=run.late_steps(),
                 evidence=(
@@ -110,6 +103,8 @@ def _share(values: np.ndarray) -> float | None:
     return float(np.mean(finite >= MOSTLY.value)) if len(finite) else None
 
 
-def _from_start(values: np.ndarray) -> bool:
-    """At or above MOSTLY at the first step: the network as initialised, before any update."""
-    return bool(nanmedian(values[:1]) >= MOSTLY.value)
+def _first_step_at_or_above(values: np.ndarray, limit: float) -> int:
+    """The first 1-based step whose value is at or above `limit` (1: the network as
+    initialised, before any update); 0 when none is."""
+    over = np.flatnonzero(values >= limit)
+    return int(over[0]) + 1 if len(over) else 0

@@ -69,6 +69,7 @@ class RunView:
         stop_reason: the History's stop reason, or None.
         model_kind: ``mlp``, ``cnn``, ... from the run config in the record's meta
             (``mlp`` when it is not there), to phrase suggestions as config keys.
+        optimizer: ``adam``, ``sgd``, ... from the same config, or None (a user's own loop).
     """
 
     n_steps: int
@@ -88,6 +89,7 @@ class RunView:
     stop_step: int | None = None
     stop_reason: str | None = None
     model_kind: str = "mlp"
+    optimizer: str | None = None
 
     def signal(self, name: str, layer: str) -> np.ndarray:
         """(n_steps,) one layer or call-site signal over steps."""
@@ -165,6 +167,7 @@ def view(record: Record | None, history: History | None) -> RunView:
         stop_step=history.stop_step if history is not None else None,
         stop_reason=history.stop_reason if history is not None else None,
         model_kind=_model_kind(record),
+        optimizer=_optimizer(record),
     )
 
 
@@ -218,6 +221,13 @@ def _model_kind(record: Record | None) -> str:
     config = record.meta.get("config") if record is not None else None
     model = config.get("model") if isinstance(config, dict) else None
     return model.get("kind", "mlp") if isinstance(model, dict) else "mlp"
+
+
+def _optimizer(record: Record | None) -> str | None:
+    config = record.meta.get("config") if record is not None else None
+    optim = config.get("optim") if isinstance(config, dict) else None
+    name = optim.get("name") if isinstance(optim, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def _captured(record: Record) -> frozenset[str]:

@@ -6,15 +6,15 @@ import math
 
 import numpy as np
 
-from trainlab.diagnose.diagnosis import Diagnosis, Evidence
+from trainlab.diagnose.diagnosis import Evidence, Finding
 from trainlab.diagnose.evidence import RunView, nanmedian
-from trainlab.diagnose.suggest import lr_change, lr_sentence
+from trainlab.diagnose.suggest import reinitialise_or_lower_rate
 from trainlab.diagnose.thresholds import EXPLODING_RELATIVE, MIN_STEPS, VANISHING_RATIO
 
 SQUASHING = ("Sigmoid", "Tanh", "Hardsigmoid", "Hardtanh", "Softsign")  # derivative <= 1
 
 
-def exploding_gradients(run: RunView) -> list[Diagnosis]:
+def exploding_gradients(run: RunView) -> list[Finding]:
     """A layer's gradient norm above EXPLODING_RELATIVE x the norm of its weights."""
     worst, layer = 0.0, None
     for name in run.layers:
@@ -26,26 +26,18 @@ def exploding_gradients(run: RunView) -> list[Diagnosis]:
         return []
     over = np.flatnonzero(run.relative_gradient(layer) > EXPLODING_RELATIVE.value)
     first, last = int(over[0]) + 1, int(over[-1]) + 1
-    if first == 1:  # the network as initialised, before any update could have moved it
-        changes = ((run.model_key("init"), "he"),)
-        suggestion = (
-            f"Initialise for the activation ({run.model_key('init')} = 'he' for "
-            "ReLU, 'xavier' for tanh/sigmoid), so signals keep their scale."
-        )
-    else:
-        changes = lr_change(run, 0.1)
-        suggestion = (
-            lr_sentence(
-                run,
-                changes,
-                "Lower the learning rate tenfold, so one step cannot throw the weights off",
-            )
-            + " Clipping gradients (torch.nn.utils.clip_grad_norm_) also bounds a step."
-        )
+    reinitialise = (
+        ((run.model_key("init"), "he"),),
+        f"Initialise for the activation ({run.model_key('init')} = 'he' for ReLU, 'xavier' "
+        "for tanh/sigmoid), so signals keep their scale.",
+    )
+    changes, suggestion = reinitialise_or_lower_rate(
+        run, first, reinitialise=reinitialise, why_lower="so one step cannot throw the weights off"
+    )
+    if first > 1:
+        suggestion += " Clipping gradients (torch.nn.utils.clip_grad_norm_) also bounds a step."
     return [
-        Diagnosis(
-            name="exploding_gradients",
-            severity="error",
+        Finding(
             layer=layer,
             steps=(first, last),
             evidence=(
@@ -64,7 +56,7 @@ def exploding_gradients(run: RunView) -> list[Diagnosis]:
     ]
 
 
-def vanishing_gradients(run: RunView) -> list[Diagnosis]:
+def vanishing_gradients(run: RunView) -> list[Finding]:
     """The first layer's relative gradient (or update) orders of magnitude below the last's."""
     if len(run.layers) < 2 or run.n_steps < MIN_STEPS:
         return []
@@ -97,9 +89,7 @@ def vanishing_gradients(run: RunView) -> list[Diagnosis]:
             "add skip connections."
         )
     return [
-        Diagnosis(
-            name="vanishing_gradients",
-            severity="warning",
+        Finding(
             layer=first,
             steps=run.late_steps(),
             evidence=(Evidence.of(f"{quantity}: {first} / {last}", ratio, "<", VANISHING_RATIO),),

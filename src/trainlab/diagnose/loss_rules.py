@@ -1,7 +1,7 @@
 """Rules read from the loss: divergence, the learning rate, overfitting, convergence.
 
-Each rule is a pure function ``RunView -> list[Diagnosis]``; thresholds and their
-sources are in `trainlab.diagnose.thresholds`.
+Each check is a pure function ``RunView -> list[Finding]`` (the registry names it and
+gives its severity); thresholds and their sources are in `trainlab.diagnose.thresholds`.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import math
 
 import numpy as np
 
-from trainlab.diagnose.diagnosis import Diagnosis, Evidence, Threshold
+from trainlab.diagnose.diagnosis import Evidence, Finding, Threshold
 from trainlab.diagnose.evidence import RunView, nanmedian
-from trainlab.diagnose.suggest import lr_change, lr_sentence
+from trainlab.diagnose.suggest import lower_rate, lr_change, lr_sentence
 from trainlab.diagnose.thresholds import (
     DIVERGE_FACTOR,
     FLAT,
@@ -28,16 +28,13 @@ from trainlab.diagnose.thresholds import (
 )
 
 NONFINITE = Threshold(0.0, "any NaN or inf: float arithmetic does not come back from it")
-# The rate suggested after a divergence is at most Adam's default (Kingma & Ba, 2015),
-# which trains every healthy configuration of benchmarks/diagnosis.py.
-SAFE_LR = 1e-3
 # A rate too low is raised toward updates of KARPATHY's ~1e-3, by 10x to 1000x.
 TARGET_UPDATE_RATIO = 1e-3
 LONGER = 4  # a run still improving is suggested four times as many epochs,
 MIN_EPOCHS = 20  # and at least this many, with early stopping to end it
 
 
-def diverged(run: RunView) -> list[Diagnosis]:
+def diverged(run: RunView) -> list[Finding]:
     """Non-finite loss or weights, or a loss that exploded to DIVERGE_FACTOR x its first."""
     found: list[tuple[int, Evidence]] = []  # (first step it shows, evidence)
     if run.status == "diverged":  # fit saw a non-finite loss
@@ -63,25 +60,21 @@ def diverged(run: RunView) -> list[Diagnosis]:
         return []
     found.sort(key=lambda item: item[0])
     first = found[0][0]
-    changes = lr_change(run, 0.1, most=SAFE_LR)
+    changes, suggestion = lower_rate(run, "so the updates stop overshooting")
     return [
-        Diagnosis(
-            name="diverged",
-            severity="error",
+        Finding(
             layer=None,
             steps=(first, max(first, run.n_steps)),
             evidence=tuple(evidence for _, evidence in found),
             explanation="The training loss or the weights left the finite numbers (or the loss "
             "exploded): the updates overshot and fed on themselves.",
-            suggestion=lr_sentence(
-                run, changes, "Lower the learning rate tenfold, to at most 1e-3"
-            ),
+            suggestion=suggestion,
             changes=changes,
         )
     ]
 
 
-def lr_too_high(run: RunView) -> list[Diagnosis]:
+def lr_too_high(run: RunView) -> list[Finding]:
     """Large updates relative to the weights, and a loss that has not even halved or that
     rose back far above its lowest value."""
     ratio, initial, late = _median_ratio(run), run.initial_loss, run.late_loss()
@@ -102,11 +95,9 @@ def lr_too_high(run: RunView) -> list[Diagnosis]:
             symptoms.append(Evidence.of(f"final / lowest {which} loss", rise, ">=", RISE))
     if not symptoms:
         return []
-    changes = lr_change(run, 0.1)
+    changes, suggestion = lower_rate(run, "so each step stays inside the valley")
     return [
-        Diagnosis(
-            name="lr_too_high",
-            severity="warning",
+        Finding(
             layer=None,
             steps=run.late_steps(),
             evidence=(
@@ -117,13 +108,13 @@ def lr_too_high(run: RunView) -> list[Diagnosis]:
             ),
             explanation="Each step moves the weights by a large fraction of themselves, and the "
             "loss bounces instead of falling: the steps overshoot the valley.",
-            suggestion=lr_sentence(run, changes, "Lower the learning rate tenfold"),
+            suggestion=suggestion,
             changes=changes,
         )
     ]
 
 
-def lr_too_low(run: RunView) -> list[Diagnosis]:
+def lr_too_low(run: RunView) -> list[Finding]:
     """Tiny updates although the gradient is not tiny, and a flat loss."""
     ratio, initial, late = _median_ratio(run), run.initial_loss, run.late_loss()
     if run.n_steps < MIN_STEPS or not (initial > 0 and math.isfinite(late)):
@@ -148,9 +139,7 @@ def lr_too_low(run: RunView) -> list[Diagnosis]:
     factor = min(max(TARGET_UPDATE_RATIO / ratio, 10.0), 1000.0)
     changes = lr_change(run, factor)
     return [
-        Diagnosis(
-            name="lr_too_low",
-            severity="warning",
+        Finding(
             layer=None,
             steps=run.late_steps(),
             evidence=tuple(evidence),
@@ -167,7 +156,7 @@ def lr_too_low(run: RunView) -> list[Diagnosis]:
     ]
 
 
-def overfitting(run: RunView) -> list[Diagnosis]:
+def overfitting(run: RunView) -> list[Finding]:
     """Validation loss risen from its minimum for several points while training loss fell."""
     val, train = run.val, run.train
     if val is None or len(val) < OVERFIT_POINTS.value + 1 or not np.isfinite(val.values).any():
@@ -181,9 +170,7 @@ def overfitting(run: RunView) -> list[Diagnosis]:
         return []  # training loss did not fall meanwhile: not overfitting
     start = int(val.steps[best]) + 1
     return [
-        Diagnosis(
-            name="overfitting",
-            severity="warning",
+        Finding(
             layer=None,
             steps=(start, run.n_steps),
             evidence=(
@@ -211,7 +198,7 @@ def overfitting(run: RunView) -> list[Diagnosis]:
     ]
 
 
-def not_converged(run: RunView) -> list[Diagnosis]:
+def not_converged(run: RunView) -> list[Finding]:
     """The (validation, else training) loss still falling over the run's last quarter."""
     curve = run.val if run.val is not None else run.train
     if curve is None or len(curve) < 4 or run.n_steps < MIN_STEPS or run.status == "diverged":
@@ -233,9 +220,7 @@ def not_converged(run: RunView) -> list[Diagnosis]:
         ("train.early_stopping", "patience"),
     )
     return [
-        Diagnosis(
-            name="not_converged",
-            severity="info",
+        Finding(
             layer=None,
             steps=(int(curve.steps[start]) + 1, run.n_steps),
             evidence=(

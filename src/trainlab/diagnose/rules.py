@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from trainlab.diagnose import activation_rules, gradient_rules, loss_rules
-from trainlab.diagnose.diagnosis import SEVERITIES, Diagnosis
+from trainlab.diagnose.diagnosis import SEVERITIES, Diagnosis, Finding, most_serious_first
 from trainlab.diagnose.evidence import RunView, view
 from trainlab.errors import ConfigError
 from trainlab.monitor.record import Record
@@ -15,41 +15,53 @@ from trainlab.train.history import History
 
 @dataclass(frozen=True)
 class Rule:
-    """One diagnosis and what it needs.
+    """One diagnosis and what it needs: its name and severity are said here, and only here.
 
     Attributes:
         name: the diagnosis it raises (its key in RULES).
-        check: the pure function that decides.
+        severity: how serious what it finds is (one of SEVERITIES).
+        check: the pure function that decides, returning what it found.
         needs: signals of which at least one must have been captured (empty: the loss
             suffices); without them the rule is skipped, not run on NaN.
         summary: what it finds, in a few words.
     """
 
     name: str
-    check: Callable[[RunView], list[Diagnosis]]
+    severity: str
+    check: Callable[[RunView], list[Finding]]
     needs: tuple[str, ...]
     summary: str
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"rule {self.name}: severity {self.severity!r}; expected {SEVERITIES}")
+
+    def run(self, view: RunView) -> list[Diagnosis]:
+        """The rule's diagnoses of a run (none when its check finds nothing)."""
+        return [Diagnosis.found(self.name, self.severity, f) for f in self.check(view)]
 
 
 RULES: dict[str, Rule] = {
     rule.name: rule
     for rule in (
-        Rule("diverged", loss_rules.diverged, (), "non-finite or exploding loss or weights"),
-        Rule("exploding_gradients", gradient_rules.exploding_gradients, ("grad_norm",),
+        Rule("diverged", "error", loss_rules.diverged, (),
+             "non-finite or exploding loss or weights"),
+        Rule("exploding_gradients", "error", gradient_rules.exploding_gradients, ("grad_norm",),
              "gradients far larger than the weights"),
-        Rule("vanishing_gradients", gradient_rules.vanishing_gradients,
+        Rule("vanishing_gradients", "warning", gradient_rules.vanishing_gradients,
              ("grad_norm", "update_ratio"), "early layers learning orders of magnitude slower"),
-        Rule("dying_relu", activation_rules.dying_relu, ("dead_frac",),
+        Rule("dying_relu", "warning", activation_rules.dying_relu, ("dead_frac",),
              "ReLU units that never turn on"),
-        Rule("saturation", activation_rules.saturation, ("saturated_frac",),
+        Rule("saturation", "warning", activation_rules.saturation, ("saturated_frac",),
              "tanh/sigmoid outputs stuck at their bounds"),
-        Rule("lr_too_high", loss_rules.lr_too_high, ("update_ratio",),
+        Rule("lr_too_high", "warning", loss_rules.lr_too_high, ("update_ratio",),
              "large updates and a loss that does not fall"),
-        Rule("lr_too_low", loss_rules.lr_too_low, ("update_ratio",),
+        Rule("lr_too_low", "warning", loss_rules.lr_too_low, ("update_ratio",),
              "tiny updates and a flat loss"),
-        Rule("overfitting", loss_rules.overfitting, (),
+        Rule("overfitting", "warning", loss_rules.overfitting, (),
              "validation loss rising while training loss falls"),
-        Rule("not_converged", loss_rules.not_converged, (), "loss still falling at the end"),
+        Rule("not_converged", "info", loss_rules.not_converged, (),
+             "loss still falling at the end"),
     )
 }  # fmt: skip
 
@@ -77,5 +89,5 @@ def diagnose(
         rule = RULES[name]
         if rule.needs and not set(rule.needs) & run.captured:
             continue
-        found += rule.check(run)
-    return sorted(found, key=lambda d: (-SEVERITIES.index(d.severity), d.steps[0], d.name))
+        found += rule.run(run)
+    return most_serious_first(found)

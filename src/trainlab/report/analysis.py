@@ -16,8 +16,9 @@ from typing import Any
 import pandas as pd
 
 from trainlab.report.answers import Answer, answer
-from trainlab.report.results import FINISHED, finished_runs, grid_tables, rank
+from trainlab.report.results import finished_runs, grid_tables, rank
 from trainlab.run.metrics import METRICS, Metric
+from trainlab.run.status import TRAINED
 from trainlab.stats import (
     BestSet,
     axis_verdicts,
@@ -69,7 +70,7 @@ class StudyAnalysis:
     @property
     def problems(self) -> pd.DataFrame:
         """Runs that failed, diverged or did not finish."""
-        return self.table[~self.table["status"].isin(FINISHED)]
+        return self.table[~self.table["status"].isin(TRAINED)]
 
 
 def analyze(table: pd.DataFrame, index: dict[str, Any]) -> StudyAnalysis:

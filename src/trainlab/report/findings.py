@@ -23,14 +23,15 @@ import pandas as pd
 from trainlab.diagnose import RULES
 from trainlab.report.analysis import GridAnalysis, StudyAnalysis
 from trainlab.run.metrics import METRICS
-from trainlab.stats import format_estimate, format_plus_minus, format_to_noise, t_interval
+from trainlab.run.status import why_it_ended
+from trainlab.stats import (
+    AXIS_VERDICT_WORDS,
+    format_estimate,
+    format_plus_minus,
+    format_to_noise,
+    t_interval,
+)
 from trainlab.train.config import EARLY_STOPPING
-
-VERDICT_WORDS = {
-    "matters": "matters",
-    "within noise": "not distinguishable from seed noise",
-    "unknown": "unknown: one seed per configuration, no noise estimate",
-}
 
 
 def write_findings(analysis: StudyAnalysis) -> str:
@@ -169,7 +170,7 @@ def _grid_lines(grid: GridAnalysis) -> list[str]:
     lines = []
     for axis in grid.axes:
         verdict = grid.verdicts.get(axis, "unknown")
-        lines.append(f"- **{axis}**: {VERDICT_WORDS[verdict]}.")
+        lines.append(f"- **{axis}**: {AXIS_VERDICT_WORDS[verdict]}.")
         rows = grid.effects[grid.effects["axis"] == axis]
         clear = rows[rows["distinguishable"] == True]  # noqa: E712 - a nullable boolean column
         for row in clear.itertuples():
@@ -340,7 +341,7 @@ def _problems(analysis: StudyAnalysis) -> list[str]:
         return []
     lines = ["## Runs that did not finish normally", ""]
     for row in bad.itertuples():
-        detail = _text(getattr(row, "error", None)) or _text(getattr(row, "stop_reason", None))
+        detail = why_it_ended(row._asdict())
         lines.append(f"- {row.run}: {row.status}{f' ({detail})' if detail else ''}")
     return [*lines, ""]
 
@@ -353,7 +354,3 @@ def _count(n: int, noun: str) -> str:
 def _size(value: float, low: float, high: float) -> str:
     """The magnitude of a signed estimate with its interval, e.g. "0.031 (0.012 to 0.050)"."""
     return format_estimate(abs(value), *sorted((abs(low), abs(high))))
-
-
-def _text(value) -> str:
-    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)

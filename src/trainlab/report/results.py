@@ -14,12 +14,12 @@ import pandas as pd
 
 from trainlab.run.metrics import METRIC_COLUMNS
 from trainlab.run.rundir import RUNS_DIR, read_meta
+from trainlab.run.status import TRAINED
 from trainlab.stats import config_table
 from trainlab.study.questions import ReportConfig
 
 IDENTITY_COLUMNS = ("run", "point", "seed")
 STATUS_COLUMNS = ("status", "stop_reason", "stop_step", "kept_by", "seconds", "error")
-FINISHED = ("completed", "stopped")  # statuses whose metrics describe a trained model
 
 
 def collect_results(out: str | Path, axes: list[str] | None = None) -> pd.DataFrame:
@@ -57,7 +57,7 @@ def rank(table: pd.DataFrame, report: ReportConfig) -> pd.DataFrame:
     if table.empty or report.rank_by not in table.columns:
         return table
     values = pd.to_numeric(table[report.rank_by], errors="coerce")
-    finished = table["status"].isin(FINISHED) & np.isfinite(values)
+    finished = table["status"].isin(TRAINED) & np.isfinite(values)
     key = values.where(finished)
     order = key.sort_values(ascending=not report.higher_is_better, na_position="last").index
     return table.loc[order].reset_index(drop=True)
@@ -68,7 +68,7 @@ def configurations(table: pd.DataFrame, axes: list[str]) -> pd.DataFrame:
     metric (`trainlab.stats.config_table`), with the point's levels."""
     present = [a for a in axes if a in table.columns]
     metrics = [m for m in METRIC_COLUMNS if m in table.columns and table[m].notna().any()]
-    finished = table[table["status"].isin(FINISHED)] if "status" in table else table
+    finished = table[table["status"].isin(TRAINED)] if "status" in table else table
     if finished.empty or not metrics:
         return pd.DataFrame(columns=["point", *present])
     return config_table(finished, metrics, axes=present)
@@ -93,4 +93,4 @@ def finished_runs(table: pd.DataFrame, metric: str) -> pd.DataFrame:
     if metric not in table.columns:
         return table.iloc[0:0]
     finite = np.isfinite(pd.to_numeric(table[metric], errors="coerce"))
-    return table[finite & table["status"].isin(FINISHED)]
+    return table[finite & table["status"].isin(TRAINED)]

@@ -10,6 +10,7 @@ half-finished directory is cleared and redone.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import time
 import traceback
@@ -22,7 +23,7 @@ import torch
 
 from trainlab.atomic import atomic_open, atomic_write_text, save_figure
 from trainlab.data import Splits, TensorLoader, augment_crop_flip
-from trainlab.diagnose import build_diagnose_callback, diagnose
+from trainlab.diagnose import Diagnosis, build_diagnose_callback, diagnose
 from trainlab.monitor import Monitor, Record, build_monitor
 from trainlab.run import rundir
 from trainlab.run.config import RunConfig, build_run_model
@@ -87,7 +88,7 @@ def execute_run(
             _render(config, record, directory)
         restored = config.train.early_stopping != "none"
         found = diagnose(record, history) if record is not None and config.diagnose.enabled else []
-        diagnoses = _diagnosis_figures(record, history, [d.to_dict() for d in found], directory)
+        diagnoses = [d.to_dict() for d in _with_figures(found, record, history, directory)]
         meta = rundir.run_meta(
             run.identity, status=history.status,
             metrics=run_metrics(history, record, restored=restored, test=test),
@@ -225,17 +226,18 @@ def _render(config: RunConfig, record: Record | None, directory: Path) -> None:
                    frames=min(record.n_steps, config.output.movie_frames))  # fmt: skip
 
 
-def _diagnosis_figures(
-    record: Record | None, history: History, diagnoses: list[dict[str, Any]], directory: Path
-) -> list[dict[str, Any]]:
+def _with_figures(
+    diagnoses: list[Diagnosis], record: Record | None, history: History, directory: Path
+) -> list[Diagnosis]:
     """Each warning or error with the figure of the signal that raised it (saved beside the
     run); an info (e.g. not_converged) is read from the run's curves, drawn anyway."""
+    drawn = []
     for k, diagnosis in enumerate(diagnoses, start=1):
-        if diagnosis["severity"] == "info":
-            continue
-        name = f"{rundir.DIAGNOSES_DIR}/{k}_{diagnosis['name']}.png"
-        save_figure(diagnosis_figure(record, history.to_frame(), diagnosis), directory / name)
-        diagnosis.update(
-            figure=name, caption=f"{diagnosis['explanation']} {diagnosis_caption(diagnosis)}"
-        )
-    return diagnoses
+        if diagnosis.severity != "info":
+            name = f"{rundir.DIAGNOSES_DIR}/{k}_{diagnosis.name}.png"
+            entry = diagnosis.to_dict()
+            save_figure(diagnosis_figure(record, history.to_frame(), entry), directory / name)
+            caption = f"{diagnosis.explanation} {diagnosis_caption(entry)}"
+            diagnosis = dataclasses.replace(diagnosis, figure=name, caption=caption)
+        drawn.append(diagnosis)
+    return drawn

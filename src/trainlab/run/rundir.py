@@ -29,6 +29,7 @@ from typing import Any
 from trainlab.atomic import atomic_write_text
 from trainlab.errors import RecordError
 from trainlab.monitor.record import JSON_NAME, NPZ_NAME, TENSORS_NAME
+from trainlab.run.status import FAILED, FINISHED
 
 RUNS_DIR = "runs"  # where a study keeps its runs: OUT/runs/<run>
 
@@ -45,9 +46,6 @@ PROGRESS_FILE = "progress.json"
 DIAGNOSES_DIR = "diagnoses"  # one figure per diagnosis: the signal behind it
 RECORD_FILES = (JSON_NAME, NPZ_NAME, TENSORS_NAME)
 TENSORBOARD_DIR = "tensorboard"
-
-# Statuses a finished run can have; anything else (no run.json) is unfinished.
-STATUSES = ("completed", "stopped", "diverged", "failed")
 
 
 def run_dir(out: Path, name: str) -> Path:
@@ -104,7 +102,7 @@ def read_meta(directory: Path) -> dict[str, Any] | None:
         meta = json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
         return None
-    return meta if meta.get("status") in STATUSES else None
+    return meta if meta.get("status") in FINISHED else None
 
 
 def is_finished(directory: Path) -> bool:
@@ -119,7 +117,7 @@ def run_meta(identity: dict[str, Any], **fields: Any) -> dict[str, Any]:
 
 def failed_meta(identity: dict[str, Any], error: str) -> dict[str, Any]:
     """The final metadata of a run that failed: its training raised, or its worker died."""
-    return run_meta(identity, status="failed", error=error, metrics={})
+    return run_meta(identity, status=FAILED, error=error, metrics={})
 
 
 def write_progress(directory: Path, progress: dict[str, Any]) -> None:

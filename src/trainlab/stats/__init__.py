@@ -4,7 +4,7 @@ Pure functions over a runs table (one row per run: configuration id, seed, axis 
 metrics, status); see each module for its rules.
 """
 
-from trainlab.stats.best import BestSet, best_set
+from trainlab.stats.best import STANDING_WORDS, BestSet, best_set
 from trainlab.stats.compare import Comparison, compare
 from trainlab.stats.contrasts import (
     Contrast,
@@ -15,6 +15,7 @@ from trainlab.stats.contrasts import (
     pooled_noise,
 )
 from trainlab.stats.effects import (
+    AXIS_VERDICT_WORDS,
     axis_verdicts,
     interactions,
     is_clear,
@@ -33,6 +34,8 @@ from trainlab.stats.replicates import Estimate, config_table, t_interval
 from trainlab.stats.table import usable_runs
 
 __all__ = [
+    "AXIS_VERDICT_WORDS",
+    "STANDING_WORDS",
     "BestSet",
     "Comparison",
     "Contrast",

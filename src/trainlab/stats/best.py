@@ -18,6 +18,13 @@ from trainlab.stats.contrasts import (
 from trainlab.stats.replicates import Estimate, t_interval
 from trainlab.stats.table import check_confidence, usable_runs
 
+# What `best_set` says of each configuration, in the words every report shows.
+STANDING_WORDS = {
+    "best": "best",
+    "indistinguishable": "within seed noise of the best",
+    "worse": "worse",
+    "unknown": "noise unknown: one seed",
+}
 BEST_COLUMNS = ["point", "mean", "n", "difference", "low", "high", "indistinguishable", "verdict"]
 
 

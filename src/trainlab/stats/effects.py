@@ -36,6 +36,12 @@ INTERACTION_COLUMNS = [
     "axis_a", "level_a", "axis_b", "level_b", "interaction", "low", "high", "df",
     "distinguishable",
 ]  # fmt: skip
+# What `axis_verdicts` says of an axis, in the words every report shows.
+AXIS_VERDICT_WORDS = {
+    "matters": "matters",
+    "within noise": "not distinguishable from seed noise",
+    "unknown": "unknown: one seed per configuration, no noise estimate",
+}
 REVERSAL_COLUMNS = [
     "axis", "level", "main_effect", "main_low", "main_high", "within_axis", "within_level",
     "effect", "low", "high",

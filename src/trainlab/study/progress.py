@@ -20,6 +20,7 @@ from tqdm.auto import tqdm
 
 from trainlab.run import rundir
 from trainlab.run.identity import Run
+from trainlab.run.status import DIVERGED, FAILED, why_it_ended
 from trainlab.study import studydir
 from trainlab.study.spec import Study
 
@@ -85,10 +86,8 @@ class StudyProgress:
                 bar.close()
             self.bar.update(1)
             self._postfix()
-            if meta["status"] == "failed":
-                self.bar.write(f"{run.name}: failed: {meta.get('error', '')}")
-            elif meta["status"] == "diverged":
-                self.bar.write(f"{run.name}: diverged: {meta.get('stop_reason', '')}")
+            if meta["status"] in (FAILED, DIVERGED):
+                self.bar.write(f"{run.name}: {meta['status']}: {why_it_ended(meta)}")
 
     def summary(self) -> str:
         """The counts in words, e.g. "3 completed, 1 failed, 2 skipped (already complete)"."""

@@ -22,6 +22,7 @@ from trainlab.errors import ConfigError
 from trainlab.run import rundir
 from trainlab.run.config import result_defining
 from trainlab.run.identity import Run
+from trainlab.run.status import FAILED
 from trainlab.study import studydir
 from trainlab.study.executor import Executor
 from trainlab.study.local_executor import LocalExecutor
@@ -75,7 +76,7 @@ def run_study(
 
     def finished_one(run: Run, meta: dict) -> None:
         board.finished(run, meta)
-        if meta["status"] == "failed":
+        if meta["status"] == FAILED:
             failed.append(run.name)
 
     with board:

@@ -63,8 +63,8 @@ name = "cnn-kernel-40"
 set = {{ "model.kind" = "cnn", "model.cnn.kernel_sizes" = [40, 3] }}
 """
 DIAGNOSES = [
-    {"name": "dead_units", "severity": "warning", "layer": "hidden1.act", "first_step": 2,
-     "last_step": 4, "explanation": "Most <units> output zero.",
+    {"name": "dead_units", "severity": "warning", "layer": "hidden1.act", "steps": [2, 4],
+     "explanation": "Most <units> output zero.",
      "suggestion": "Lower the learning rate.", "figure": "dashboard.png"},
     {"name": "loss_plateau", "severity": "info", "explanation": "The loss stopped falling.",
      "suggestion": "Train longer.", "figure": "../lr=0.001/dashboard.png"},  # outside: not shown
@@ -331,12 +331,12 @@ def test_diagnoses_are_counted_on_the_index_and_explained_on_the_run_page(copy):
     assert 'href="runs/lr%3D0.01.html#diagnoses"' in table
     page = _text(copy, "runs", "lr=0.01.html")
     section = page.split('id="diagnoses"')[1].split("</section>")[0]
-    assert "badge severity-warning" in section and "in hidden1.act, steps 2 to 4" in section
+    assert "badge severity-warning" in section and "in hidden1.act, steps 2-4" in section
     assert "Most &lt;units&gt; output zero." in section and "Lower the learning rate." in section
     assert 'src="../../runs/lr%3D0.01/dashboard.png"' in section
     assert section.count("<figcaption>") == 1
     detected = _text(copy, "runs", "lr=0.001.html").split('id="diagnoses"')[1]
-    assert "badge severity-error" in detected and "steps 3 to 4" in detected
+    assert "badge severity-error" in detected and "steps 3-4" in detected
     assert "123.5 &gt; 10" in detected and "nan &gt; 1e+06" in detected
     assert "<code>optim.lr = 0.001</code>" in detected
 

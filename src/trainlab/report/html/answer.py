@@ -11,16 +11,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from trainlab.diagnose import severity_rank
 from trainlab.report.analysis import StudyAnalysis
-from trainlab.report.findings import VERDICT_WORDS
 from trainlab.report.html import format as fmt
 from trainlab.report.html.render import CaptionedFigure
-from trainlab.report.html.runs import UNFINISHED, RunView, page_href, severity_rank
+from trainlab.report.html.runs import RunView, page_href
 from trainlab.report.html.tables import status_class
 from trainlab.run.metrics import METRICS
-from trainlab.stats import is_clear
+from trainlab.run.status import PROBLEMS, why_it_ended
+from trainlab.stats import AXIS_VERDICT_WORDS, is_clear
 
-PROBLEM_STATUSES = ("failed", "diverged", UNFINISHED)
 RUN_LINKS_SHOWN = 12  # run links listed per diagnosis kind; the rest are counted
 
 
@@ -113,7 +113,7 @@ def _factors(analysis: StudyAnalysis) -> list[dict[str, Any]]:
                 (str(r.level), fmt.estimate(r.effect, r.low, r.high), is_clear(r.distinguishable))
                 for r in effects.itertuples()
             ]
-            rows.append({"axis": axis, "verdict": verdict, "words": VERDICT_WORDS[verdict],
+            rows.append({"axis": axis, "verdict": verdict, "words": AXIS_VERDICT_WORDS[verdict],
                          "levels": levels})  # fmt: skip
         title = (
             f"Sub-grid {grid.index + 1}: {', '.join(grid.axes)}" if len(analysis.grids) > 1 else ""
@@ -176,13 +176,9 @@ def _problems(views: list[RunView]) -> list[dict[str, Any]]:
     """Runs that failed, diverged or were left unfinished, with the reason."""
     problems = []
     for view in views:
-        if view.status not in PROBLEM_STATUSES:
+        if view.status not in PROBLEMS:
             continue
-        meta = view.meta or {}
-        detail = meta.get("error") or meta.get("stop_reason") or ""
-        if view.status == "diverged" and meta.get("stop_step") is not None:
-            detail = f"at step {meta['stop_step']}" + (f": {detail}" if detail else "")
         problems.append({"name": view.name, "href": page_href(view.name), "status": view.status,
                          "badge": status_class(view.status),
-                         "detail": str(detail).splitlines()[0] if detail else ""})  # fmt: skip
+                         "detail": why_it_ended(view.meta or {})})  # fmt: skip
     return problems

@@ -18,6 +18,7 @@ import jinja2
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from trainlab.report.html.format import config_value
 from trainlab.version import __version__
 
 ASSETS = Path(__file__).with_name("assets")
@@ -75,13 +76,15 @@ def href(*parts: str) -> str:
 
 @functools.cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.PackageLoader("trainlab.report.html", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,  # a misspelt field fails the test, not the page
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["config_value"] = config_value
+    return environment
 
 
 @functools.cache

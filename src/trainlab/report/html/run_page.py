@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trainlab.diagnose import Diagnosis
 from trainlab.report.html import format as fmt
 from trainlab.report.html.render import REFRESH_S, CaptionedFigure, href, render_page
-from trainlab.report.html.runs import RUNNING, STARTING, UNFINISHED, Diagnosis, RunView
+from trainlab.report.html.runs import RunView
 from trainlab.report.html.tables import status_class
 from trainlab.run import rundir
 from trainlab.run.execute import TEST_GRID_IMAGES
 from trainlab.run.metrics import METRICS
+from trainlab.run.status import DIVERGED, FAILED, RUNNING, STARTING, STOPPED, UNFINISHED
 from trainlab.viz.dashboard import BAND_ABOVE
 
 # Config values where 0 is not a number but a word.
@@ -90,9 +92,9 @@ def _state(view: RunView) -> str:
     step = meta.get("stop_step")
     at = f" at step {step}" if step is not None else ""
     reason = f": {meta['stop_reason']}" if meta.get("stop_reason") else ""
-    if status == "diverged":
+    if status == DIVERGED:
         return f"Training diverged{at}{reason}. Its metrics describe a broken model."
-    if status == "stopped":
+    if status == STOPPED:
         return f"Early stopping ended training{at}{reason}."
     if status == RUNNING:
         return _progress_sentence(view.progress or {})
@@ -134,7 +136,7 @@ def _bar(view: RunView) -> tuple[int, int] | None:
 
 def _error(view: RunView) -> tuple[str, str] | None:
     """A failed run's error and the traceback it left in error.txt."""
-    if view.status != "failed" or view.directory is None:
+    if view.status != FAILED or view.directory is None:
         return None
     try:
         trace = (view.directory / rundir.ERROR_FILE).read_text(encoding="utf-8")
@@ -217,7 +219,7 @@ def _diagnosis_figure(view: RunView, diagnosis: Diagnosis, files: str) -> Captio
     inside = diagnosis.figure and not name.is_absolute() and ".." not in name.parts
     if not inside or view.directory is None or not (view.directory / name).is_file():
         return None
-    where = ", ".join(x for x in (diagnosis.layer, diagnosis.steps) if x)
+    where = diagnosis.where()
     caption = diagnosis.caption or (
         f"What the monitor saw for {diagnosis.label}{f' ({where})' if where else ''}."
     )

@@ -19,19 +19,14 @@ import pandas as pd
 
 from trainlab.report.html import format as fmt
 from trainlab.report.html.runs import RunView, page_href
-from trainlab.report.results import FINISHED, IDENTITY_COLUMNS, STATUS_COLUMNS
+from trainlab.report.results import IDENTITY_COLUMNS, STATUS_COLUMNS
 from trainlab.run.metrics import METRIC_COLUMNS, METRICS, Metric
-from trainlab.stats import BestSet
+from trainlab.run.status import TRAINED, why_it_ended
+from trainlab.stats import STANDING_WORDS, BestSet
 
 # The per-configuration table shows these metrics (those the study has), after its ranking metric.
 CONFIG_METRICS = ("val_loss", "val_acc", "train_loss", "train_acc", "gap_loss", "test_loss",
                   "test_acc")  # fmt: skip
-STANDING_WORDS = {  # best_set's verdicts, as the configurations table says them
-    "best": "best",
-    "indistinguishable": "not separable",
-    "worse": "worse",
-    "unknown": "unknown",
-}
 
 
 @dataclass(frozen=True)
@@ -77,9 +72,9 @@ CONFIG_COLUMNS = {
         Column("difference", "difference from best", "The configuration's mean minus the best "
                "one's, with a 95% interval from the seed noise pooled over all configurations "
                "(simultaneous over the comparisons).", numeric=True),
-        Column("verdict", "compared with the best", "best; not separable: seed noise cannot "
-               "tell it from the best (the interval of the difference contains 0); worse: "
-               "beyond the seed noise; unknown: one seed per configuration, no noise estimate."),
+        Column("verdict", "compared with the best", "best; within seed noise of the best: "
+               "seed noise cannot tell it from the best (the interval of the difference contains "
+               "0); worse: beyond the seed noise; noise unknown: one seed per configuration."),
     )
 }  # fmt: skip
 MEAN_NOTE = " Cells: the mean over the configuration's seeds with its 95% t-interval."
@@ -286,7 +281,7 @@ def _best_run(table: pd.DataFrame, metric: Metric) -> str | None:
     if table.empty:
         return None
     first = table.iloc[0]
-    finished = first["status"] in FINISHED and not fmt.missing(first[metric.name])
+    finished = first["status"] in TRAINED and not fmt.missing(first[metric.name])
     return first["run"] if finished else None
 
 
@@ -299,9 +294,7 @@ def _run_cell(column: Column, record: dict[str, Any], ctx: TableContext) -> Cell
         return Cell(str(value), css="run", href=page_href(str(value)))
     if key == "status":
         status = view.status if view is not None else str(value)
-        detail = record.get("error") or record.get("stop_reason")
-        title = None if fmt.missing(detail) else str(detail)
-        return Cell(status, badge=status_class(status), title=title)
+        return Cell(status, badge=status_class(status), title=why_it_ended(record) or None)
     if key == "diagnoses":
         found = view.diagnoses if view is not None else []
         explained = "; ".join(d.explanation for d in found if d.explanation)
