@@ -13,7 +13,7 @@ def _setup(**monitor_args):
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(10, 20), nn.ReLU(), nn.Linear(20, 2))
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    return model, opt, Monitor(model, optimizer=opt, **monitor_args)
+    return model, opt, Monitor(model, optimizer=opt, grads=False, **monitor_args)
 
 
 def _step(model, opt, batch: int = 4) -> None:
@@ -25,6 +25,7 @@ def _step(model, opt, batch: int = 4) -> None:
 # Bytes of one step in mode "full": weights 20x10 + 2x20, net values and outputs 4x20 each.
 STEP_BYTES = (200 + 40 + 80 + 80) * 4
 INITIAL_BYTES = (200 + 40) * 4
+MIB = 2**20  # max_mb is in MiB; these caps are exact byte counts
 
 
 def test_full_mode_estimates_memory_after_the_first_step():
@@ -36,21 +37,23 @@ def test_full_mode_estimates_memory_after_the_first_step():
 
 
 def test_full_mode_over_the_cap_raises_capture_limit_error_at_the_first_step():
-    model, opt, mon = _setup(mode="full", planned_steps=1000, max_bytes=100_000)
-    with pytest.raises(CaptureLimitError, match=r"planned_steps=1000.*max_bytes=100000"):
+    model, opt, mon = _setup(mode="full", planned_steps=1000, max_mb=0.25)
+    with pytest.raises(CaptureLimitError, match=r"planned_steps=1000.*max_mb=0.25"):
         _step(model, opt)
 
 
 def test_full_mode_without_planned_steps_raises_when_the_cap_is_reached():
-    model, opt, mon = _setup(mode="full", max_bytes=INITIAL_BYTES + 3 * STEP_BYTES)
+    model, opt, mon = _setup(mode="full", max_mb=(INITIAL_BYTES + 3 * STEP_BYTES) / MIB)
     for _ in range(3):
         _step(model, opt)
-    with pytest.raises(CaptureLimitError, match="max_bytes"):
+    with pytest.raises(CaptureLimitError, match="max_mb"):
         _step(model, opt)
 
 
 def test_on_limit_stop_warns_and_keeps_summaries_going():
-    model, opt, mon = _setup(mode="full", on_limit="stop", max_bytes=INITIAL_BYTES + STEP_BYTES)
+    model, opt, mon = _setup(
+        mode="full", on_limit="stop", max_mb=(INITIAL_BYTES + STEP_BYTES) / MIB
+    )
     _step(model, opt)
     with pytest.warns(UserWarning, match="raw capture stopped"):
         _step(model, opt)
@@ -85,10 +88,11 @@ def test_sample_mode_keeps_the_same_elements_every_step():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"mode": "everything"}, "mode='everything'"),
-        ({"on_limit": "ignore"}, "on_limit='ignore'"),
-        ({"sample_size": 0}, "sample_size=0"),
+        ({"mode": "everything"}, "mode = 'everything'; expected one of summary, full, sample"),
+        ({"on_limit": "ignore"}, "on_limit = 'ignore'"),
+        ({"sample_size": 0}, "sample_size = 0"),
         ({"planned_steps": 0}, "planned_steps=0"),
+        ({"max_bytes": 10}, "unknown option 'max_bytes'; expected one of .*'max_mb'"),
     ],
 )
 def test_bad_arguments_name_the_argument_and_the_allowed_values(kwargs, message):
@@ -97,5 +101,5 @@ def test_bad_arguments_name_the_argument_and_the_allowed_values(kwargs, message)
 
 
 def test_model_with_nothing_to_watch_is_refused():
-    with pytest.raises(ConfigError, match="Dropout has no module"):
-        Monitor(nn.Dropout())
+    with pytest.raises(ConfigError, match="Dropout has no parameter to record"):
+        Monitor(nn.Dropout(), functional="off")

@@ -135,13 +135,14 @@ def test_without_grads_the_grad_norm_is_nan_and_meta_says_not_captured():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(5, 7), nn.ReLU(), nn.Linear(7, 3))
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    monitor = Monitor(model, optimizer=opt)
+    monitor = Monitor(model, optimizer=opt, grads=False)
     for _ in range(2):
         opt.zero_grad()
         model(torch.randn(4, 5)).sum().backward()
         opt.step()
     record = monitor.to_record()
     assert np.isnan(record.signal("grad_norm", "0")).all()
+    assert "grads=False" in record.meta["missing_signals"]["grad_norm"]
     assert np.isfinite(record.signal("update_ratio", "0")).all()
     assert not record.meta["grads"] and "grad_norm" not in record.meta["signals"]["layer"]
     assert record.grads == {}

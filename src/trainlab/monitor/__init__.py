@@ -1,7 +1,9 @@
-"""Monitoring: hooks that summarise weights and activations per training step."""
+"""Monitoring: hooks that summarise parameters and activations per training step."""
 
-from trainlab.monitor.config import MonitorConfig, build_monitor
-from trainlab.monitor.monitor import ACTIVATION_TYPES, MODES, WEIGHT_TYPES, Monitor
+from trainlab.monitor.config import FUNCTIONAL, MODES, PARAMS, MonitorConfig
+from trainlab.monitor.monitor import ACTIVATION_TYPES, Monitor
+from trainlab.monitor.notes import MonitorWarning
+from trainlab.monitor.params import WEIGHT_TYPES
 from trainlab.monitor.record import STATS, Record
 from trainlab.monitor.summary import summarize
 
@@ -10,13 +12,15 @@ TorchMonitor = Monitor
 
 __all__ = [
     "ACTIVATION_TYPES",
+    "FUNCTIONAL",
     "MODES",
+    "PARAMS",
     "STATS",
     "WEIGHT_TYPES",
     "Monitor",
     "MonitorConfig",
+    "MonitorWarning",
     "Record",
     "TorchMonitor",
-    "build_monitor",
     "summarize",
 ]

@@ -46,6 +46,10 @@ class RowBuffer:
         """The filled rows, (len, width), a view on the device."""
         return self._data[: self._n]
 
+    def to(self, device: torch.device) -> None:
+        """Move the storage to `device` (the model moved)."""
+        self._data = self._data.to(device)
+
     def numpy(self) -> np.ndarray:
         """The filled rows as a float32 array (one device-to-host copy)."""
         return self.rows().detach().cpu().numpy().astype(np.float32, copy=True)
@@ -90,6 +94,10 @@ class StepBlock:
         """The next row, shaped like the tensor, to copy a step into before `commit`."""
         return self._views[self.n]
 
+    def last(self) -> torch.Tensor:
+        """The last filled row, shaped like the tensor (to rewrite it)."""
+        return self._views[self.n - 1]
+
     def commit(self) -> None:
         """Count the row `slot` gave as filled."""
         self.n += 1
@@ -102,6 +110,11 @@ class StepBlock:
     def rows(self) -> torch.Tensor:
         """The filled rows, (n, width), a view."""
         return self.data[: self.n]
+
+    def to(self, device: torch.device) -> None:
+        """Move the rows, filled ones included, to `device` (the model moved)."""
+        self.data = self.data.to(device)
+        self._views = [row.view(self.shape) for row in self.data.unbind(0)]
 
     def clear(self) -> None:
         """Empty the block; with `carry`, the last filled row becomes row 0."""
@@ -190,7 +203,9 @@ class ScalarLog:
 def _column(values: list, device: torch.device) -> torch.Tensor:
     """(n,) float32 from 0-d tensors, floats and None (NaN)."""
     if all(isinstance(v, torch.Tensor) for v in values):
-        return torch.stack(values).to(device=device, dtype=torch.float32).reshape(-1)
+        # .to first: a model moved to another device mid-block logs on both
+        values = [v.to(device=device, dtype=torch.float32) for v in values]
+        return torch.stack(values).reshape(-1)
     return torch.tensor(
         [float("nan") if v is None else float(v) for v in values],
         dtype=torch.float32, device=device,

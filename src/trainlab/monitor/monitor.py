@@ -1,28 +1,33 @@
-"""Monitor: hooks that record, per training step, every layer's weights (and gradients)
-and every activation's inputs (net values) and outputs.
+"""Monitor: hooks that record, per training step, every watched parameter (and its
+gradient) and every activation's inputs (net values) and outputs.
 
-Hooks used, and why:
+What it hooks, and why:
 
+- a forward *pre*-hook and an always-called forward hook on the model bracket each
+  training forward: they reset the per-site call counters (a module called twice in
+  one pass, like a residual block reusing one ReLU, gets two call sites,
+  ``block.relu#0`` and ``block.relu#1``) and keep the `ActivationMode` on the stack
+  while the forward runs, so functional activations (``F.relu(x)``) are seen too
+  (`trainlab.monitor.functional`). Code that never calls the attached model itself
+  (a Lightning ``training_step`` calling submodules) brackets its forwards with
+  `begin_forward` / `end_forward`;
 - a forward *pre*-hook on each activation module reads its input before the module
-  runs, so ``nn.ReLU(inplace=True)`` cannot overwrite it first;
-- a forward hook on each activation module reads its output;
-- a forward pre-hook on the model resets the per-module call counters, so a module
-  called twice in one forward pass (a residual block reusing one ReLU) gets two
-  call sites, ``block.relu#0`` and ``block.relu#1``, each one entry per forward pass;
+  runs, so ``nn.ReLU(inplace=True)`` cannot overwrite it first; a forward hook its
+  output;
 - optimizer step hooks: the *pre*-hook copies the gradients (``grads=True``), the
-  post-hook the weights after the update, each with one ``torch._foreach_copy_``.
+  post-hook the parameters after the update, each with one ``torch._foreach_copy_``.
 
 A hook only copies the tensor into the next row of a preallocated block (see
-`trainlab.monitor.tracks`); statistics, quantiles and signals are computed per
-block. Only forward passes in training mode with autograd enabled are recorded, so
+`trainlab.monitor.tracks`); statistics, quantiles and signals are computed per block.
+Only forward passes in training mode with autograd enabled are recorded, so
 evaluation passes (``model.eval()`` or ``torch.no_grad()``) leave no trace. Every
 stored tensor is a detached copy: nothing keeps the autograd graph alive.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -33,17 +38,23 @@ from torch import nn
 from trainlab.errors import ConfigError
 from trainlab.models.modes import evaluating
 from trainlab.monitor.buffers import ScalarLog, Scratch
-from trainlab.monitor.raw import ON_LIMIT, Key, RawCapture
+from trainlab.monitor.config import MODES, MonitorConfig
+from trainlab.monitor.forwards import ForwardMap, take_rows
+from trainlab.monitor.functional import AUTO_FORWARDS, ActivationMode, Op, call_input, call_site
+from trainlab.monitor.notes import Notes
+from trainlab.monitor.params import WEIGHT_TYPES, Watched, select_params, skipped_summary
+from trainlab.monitor.raw import Key, RawCapture
 from trainlab.monitor.record import (
     ACTIVATION_SIGNALS,
     KINDS,
     LAYER_SIGNALS,
+    N_ROW_FLOATS,
     QUANTILE_LEVELS,
     SATURATION_MARGIN,
     Record,
 )
 from trainlab.monitor.signals import saturation_bounds
-from trainlab.monitor.summary import EXACT_LIMIT, SAMPLE_SIZE, sample_index
+from trainlab.monitor.summary import SAMPLE_SIZE, sample_index
 from trainlab.monitor.tracks import (
     DIRECT_LIMIT,
     SUMMARY_BLOCK,
@@ -55,114 +66,101 @@ from trainlab.monitor.tracks import (
     derives_outputs,
 )
 
-WEIGHT_TYPES: tuple[type[nn.Module], ...] = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
 ACTIVATION_TYPES: tuple[type[nn.Module], ...] = (
     nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU,
     nn.SiLU, nn.Mish, nn.Tanh, nn.Sigmoid, nn.Hardtanh, nn.Hardswish, nn.Hardsigmoid,
     nn.Softplus, nn.Softsign, nn.LogSigmoid, nn.Tanhshrink,
 )  # fmt: skip
-MODES = ("summary", "full", "sample")  # what is kept besides the per-step summaries
-DEFAULT_MAX_BYTES = 2 * 1024**3  # full capture of the benchmark MLP: ~3.4 MB per step
 
 _TRACKS: dict[str, type[Track]] = {
     "weights": WeightTrack, "grads": GradTrack, "net_values": InputTrack, "outputs": OutputTrack,
 }  # fmt: skip
+_ACTIVATION_KINDS = ("net_values", "outputs")
+NO_ACTIVATIONS = (
+    f"no activation modules or functional activations seen in {AUTO_FORWARDS} training "
+    "forwards: net values, outputs, dead_frac and saturated_frac are not recorded"
+)
 
 
 @dataclass(frozen=True)
-class LayerTrack:
-    """A weight layer with the track of its weight (or gradient), copied together each step."""
+class ParamTrack:
+    """A watched parameter with the track of its values (or gradient), copied together."""
 
     key: Key
-    layer: nn.Module
+    watched: Watched
     track: Track
 
 
 class Monitor:
-    """Records weights, activation net values/outputs and losses at every training step.
+    """Records parameters, activation net values/outputs and losses at every training step.
 
     Args:
-        model: the network; hooks go on its modules of `weight_types` (weights) and
-            `activation_types` (inputs and outputs).
-        optimizer: watched at once if given (see :meth:`watch_optimizer`).
-        mode: ``"summary"`` keeps only per-step statistics; ``"full"`` also keeps exact
-            CPU copies of every tensor; ``"sample"`` also keeps a fixed random subset
-            of each tensor's elements (activations: of its units, for every example).
-        grads: also summarise each layer's weight gradient before every step (and
-            record its norm, the ``grad_norm`` signal).
-        sample_size: elements (weights) or units (activations) kept in mode ``"sample"``.
-        max_bytes: cap on raw tensor bytes in modes ``"full"``/``"sample"``.
-        planned_steps: steps the run will take, if known, to check the cap after step 1.
-        on_limit: ``"raise"`` a CaptureLimitError, or ``"stop"`` raw capture with a
-            warning (summaries go on), when the cap would be exceeded.
-        exact_limit: tensors with more elements get their quantiles, whiskers, zero
-            fraction and mean |x| from a fixed sample of SAMPLE_SIZE elements.
+        model: the network; hooks go on the model, its activation modules and (through
+            a torch function mode during training forwards) its functional activations.
+        optimizer: watched at once if given, or several (see :meth:`watch_optimizer`).
+        config: what to record (`MonitorConfig`; its defaults when None).
+        planned_steps: steps the run will take, if known, to check the raw-capture cap
+            after step 1.
         seed: random seed of the fixed element samples.
         attach: register the hooks now (as the context manager and :meth:`attach` do).
+        **options: `MonitorConfig` fields replacing those of `config`, e.g.
+            ``Monitor(model, mode="full", grads=False)``.
 
     Raises:
-        ConfigError: a bad argument, or a model with no module of the watched types.
+        ConfigError: an unknown option or bad value, or a model with nothing to record.
     """
 
     def __init__(
         self,
         model: nn.Module,
         *,
-        optimizer: torch.optim.Optimizer | None = None,
-        mode: str = "summary",
-        grads: bool = False,
-        weight_types: tuple[type[nn.Module], ...] = WEIGHT_TYPES,
-        activation_types: tuple[type[nn.Module], ...] = ACTIVATION_TYPES,
-        sample_size: int = 256,
-        max_bytes: int = DEFAULT_MAX_BYTES,
+        optimizer: torch.optim.Optimizer | Iterable[torch.optim.Optimizer] | None = None,
+        config: MonitorConfig | None = None,
         planned_steps: int | None = None,
-        on_limit: str = "raise",
-        exact_limit: int = EXACT_LIMIT,
         seed: int = 0,
         attach: bool = True,
+        **options,
     ) -> None:
-        _check_choice("mode", mode, MODES)
-        _check_choice("on_limit", on_limit, ON_LIMIT)
-        for arg, value in (("sample_size", sample_size), ("max_bytes", max_bytes),
-                           ("exact_limit", exact_limit)):  # fmt: skip
-            if value < 1:
-                raise ConfigError(f"Monitor {arg}={value}; expected a positive integer")
+        self.config = config = (config or MonitorConfig()).replace(**options)
         if planned_steps is not None and planned_steps < 1:
             raise ConfigError(f"Monitor planned_steps={planned_steps}; expected None or >= 1")
         self.model = model
-        self.mode = mode
-        self.grads = grads
-        self.exact_limit = exact_limit
+        self.mode = config.mode
+        self.grads = config.grads
+        self.exact_limit = config.exact_limit
         self.seed = seed
+        self.notes = Notes()
 
-        # Weight layers and activations, in model.named_modules() order.
-        self._layers: dict[str, nn.Module] = {}
-        self._activation_names: dict[nn.Module, str] = {}
-        for name, module in model.named_modules():
-            if isinstance(module, weight_types) and isinstance(
-                getattr(module, "weight", None), torch.Tensor
-            ):
-                self._layers[name] = module
-            if isinstance(module, activation_types):
-                self._activation_names[module] = name
-        if not self._layers and not self._activation_names:
+        selection = select_params(model, config.params, config.param_filter)
+        self._params = selection.watched
+        self._skipped = selection.skipped
+        self._activation_names: dict[nn.Module, str] = {
+            module: name for name, module in model.named_modules()
+            if isinstance(module, ACTIVATION_TYPES)
+        }  # fmt: skip
+        self._module_names = {id(module): name for name, module in model.named_modules()}
+        if not self._params and not self._activation_names and config.functional == "off":
             raise ConfigError(
-                f"Monitor: {type(model).__name__} has no module of weight_types "
-                f"{[t.__name__ for t in weight_types]} nor activation_types; nothing to record"
+                f"Monitor: {type(model).__name__} has no parameter to record (params = "
+                f"{config.params!r}, param_filter = {list(config.param_filter)}), no activation "
+                "module, and functional = 'off'; nothing to record"
             )
+        # Activation sites by name: the module, or a functional site's equivalent module.
         self._modules = {name: module for module, name in self._activation_names.items()}
         self._bounds = {name: saturation_bounds(module) for name, module in self._modules.items()}
+        self._functional_sites: set[str] = set()
+        self._say_what_is_not_recorded()
 
         self._tracks: dict[Key, Track] = {}  # per recorded tensor: blocks, summaries, signals
-        self._weight_tracks: list[LayerTrack] | None = None  # made at first use
-        self._grad_tracks: list[LayerTrack] | None = None
+        self._weight_tracks: list[ParamTrack] | None = None  # made at first use
+        self._grad_tracks: list[ParamTrack] | None = None
         self._scratch = Scratch()  # shared workspace of the block statistics
         self._raw = (
             RawCapture(
-                mode, sample_size=sample_size, max_bytes=max_bytes, planned_steps=planned_steps,
-                on_limit=on_limit, index=self._sample_for_raw,
+                config.mode, sample_size=config.sample_size, max_bytes=config.max_bytes,
+                planned_steps=planned_steps, on_limit=config.on_limit, index=self._sample_for_raw,
             )
-            if mode != "summary"
+            if config.mode != "summary"
             else None
         )  # fmt: skip
         self._losses = ScalarLog(2, block=SUMMARY_BLOCK)  # (steps, 2): train, val
@@ -174,45 +172,70 @@ class Monitor:
         self._val_generator = torch.Generator().manual_seed(seed + 1)
         self._have_initial = False
         self._steps = 0
-        self._forwards = 0
+        self._map = ForwardMap()
+        # the forward in progress: nesting depth, whether it records, whether it was
+        # opened by a capture outside any bracketed forward (closed by the next step)
+        self._depth = 0
+        self._open = False
+        self._implicit = False
+        self._stepped = False  # the counting optimizer stepped since the forward began
+        self._busy = False  # the Monitor is capturing: its own torch calls are not the model's
+        self._functional = config.functional != "off"
+        self._mode = ActivationMode(self._on_functional)
+        self._mode_pushed = False
 
         self._module_handles: list = []
         self._optimizer_handles: list = []
-        self._optimizer: torch.optim.Optimizer | None = None
+        self._optimizers: list[torch.optim.Optimizer] = []
+        self._counting: torch.optim.Optimizer | None = None  # the one whose steps count
+        optimizers = _optimizers(optimizer)
         if attach:
-            self.attach(optimizer)
-        elif optimizer is not None:
-            self._optimizer = optimizer
+            self.attach()
+        for opt in optimizers:
+            if attach:
+                self.watch_optimizer(opt)
+            else:
+                self._optimizers.append(opt)
 
     # -- hooks on and off ------------------------------------------------------
 
     def attach(self, optimizer: torch.optim.Optimizer | None = None) -> Monitor:
         """Register the model hooks (once) and watch `optimizer` if given; returns self."""
         if not self._module_handles:
-            self._module_handles.append(self.model.register_forward_pre_hook(self._on_forward))
+            handles = self._module_handles
+            handles.append(self.model.register_forward_pre_hook(self._on_forward))
+            handles.append(self.model.register_forward_hook(self._on_forward_end, always_call=True))
             for module in self._activation_names:
-                self._module_handles.append(module.register_forward_pre_hook(self._on_input))
-                self._module_handles.append(module.register_forward_hook(self._on_output))
-        optimizer = optimizer if optimizer is not None else self._optimizer
+                handles.append(module.register_forward_pre_hook(self._on_input))
+                handles.append(module.register_forward_hook(self._on_output))
+            pending, self._optimizers = self._optimizers, []
+            for opt in pending:
+                self.watch_optimizer(opt)
         if optimizer is not None:
             self.watch_optimizer(optimizer)
         return self
 
     def watch_optimizer(self, optimizer: torch.optim.Optimizer) -> None:
-        """Snapshot the weights after each step of `optimizer` (and its gradients before,
-        with ``grads=True``). Watching another optimizer replaces the previous one."""
-        if optimizer is self._optimizer and self._optimizer_handles:
+        """Watch `optimizer` too (watching one twice does nothing).
+
+        Steps are counted by the first watched optimizer to step; its post-hook copies
+        every watched parameter. Another watched optimizer that steps after it in the
+        same iteration (before the next training forward) rewrites that step's copy,
+        so each step shows the parameters after all updates of its iteration.
+        """
+        if any(opt is optimizer for opt in self._optimizers):
             return
-        self._remove(self._optimizer_handles)
-        self._optimizer = optimizer
+        self._optimizers.append(optimizer)
         if self.grads:
             self._optimizer_handles.append(optimizer.register_step_pre_hook(self._on_pre_step))
         self._optimizer_handles.append(optimizer.register_step_post_hook(self._on_step))
 
     def detach(self) -> None:
-        """Remove every hook (model, modules, optimizer); what was recorded is kept."""
+        """Remove every hook (model, modules, optimizers); what was recorded is kept."""
         self._remove(self._module_handles)
         self._remove(self._optimizer_handles)
+        self._pop_mode()
+        self._depth = 0
 
     def __enter__(self) -> Monitor:
         return self.attach()
@@ -226,46 +249,137 @@ class Monitor:
             handle.remove()
         handles.clear()
 
-    # -- what the hooks do ---------------------------------------------------
+    # -- training forwards -------------------------------------------------------
+
+    def begin_forward(self) -> None:
+        """A training forward begins: call-site numbering restarts, functional capture
+        starts. The model's forward pre-hook calls it; call it (and `end_forward`)
+        yourself around training code that does not call the attached model. Nested
+        calls count once."""
+        self._depth += 1
+        if self._depth > 1:
+            return
+        self._calls.clear()
+        self._open = self.model.training and torch.is_grad_enabled()
+        if not self._open:
+            return
+        self._ensure_initial()
+        self._map.begin()
+        self._stepped = False
+        if self._functional and not self._mode_pushed:
+            self._mode.__enter__()
+            self._mode_pushed = True
+
+    def end_forward(self) -> None:
+        """The training forward begun by `begin_forward` ends."""
+        if self._depth == 0:
+            return
+        self._depth -= 1
+        if self._depth:
+            return
+        self._pop_mode()
+        if self._open and self._map.forwards == AUTO_FORWARDS:
+            self._after_first_forwards()
+        self._open = False
 
     def _on_forward(self, model: nn.Module, args: tuple) -> None:
-        self._calls.clear()
-        if model.training and torch.is_grad_enabled():
-            self._ensure_initial()
-            self._forwards += 1
+        self.begin_forward()
 
-    def _on_input(self, module: nn.Module, args: tuple) -> None:
+    def _on_forward_end(self, model: nn.Module, args: tuple, output) -> None:
+        self.end_forward()
+
+    def _pop_mode(self) -> None:
+        if self._mode_pushed:
+            self._mode.__exit__(None, None, None)
+            self._mode_pushed = False
+
+    def _recording(self, module: nn.Module) -> bool:
+        """Whether a call of `module` now belongs to a training forward (opening one
+        when the training code did not call the model)."""
         if not (module.training and torch.is_grad_enabled()):
-            return
-        name = self._activation_names[module]
+            return False
+        if self._depth:
+            return self._open
+        if not self._implicit:  # closed by the next optimizer step
+            self._implicit = True
+            self._calls.clear()
+            self._ensure_initial()
+            self._map.begin()
+            self._stepped = False
+        return True
+
+    def _next_call(self, name: str) -> int:
         call = self._calls.get(name, 0)
         self._calls[name] = call + 1
         if call >= self._max_calls.get(name, 0):
             self._max_calls[name] = call + 1
-        self._capture(("net_values", name, call), args[0])
+        return call
 
-    def _on_output(self, module: nn.Module, args: tuple, output: torch.Tensor) -> None:
-        if not (module.training and torch.is_grad_enabled()):
+    # -- what the hooks do ---------------------------------------------------
+
+    def _on_input(self, module: nn.Module, args: tuple) -> None:
+        if not args or not isinstance(args[0], torch.Tensor) or not self._recording(module):
             return
         name = self._activation_names[module]
-        call = self._calls[name] - 1
-        source = self._tracks.get(("net_values", name, call))
-        if source is not None and source.derives:
-            return  # the outputs will be computed from the inputs' copy
-        self._capture(("outputs", name, call), output)
+        self._capture(("net_values", name, self._next_call(name)), args[0])
+
+    def _on_output(self, module: nn.Module, args: tuple, output: torch.Tensor) -> None:
+        name = self._activation_names[module]
+        call = self._calls.get(name, 0) - 1
+        if call < 0 or not isinstance(output, torch.Tensor) or not self._recording(module):
+            return
+        self._capture_output(name, call, output)
+
+    def _on_functional(self, func: Callable, op: Op, args: tuple, kwargs: dict):
+        """An activation function called during a training forward (ActivationMode)."""
+        x = call_input(args, kwargs)
+        if self._busy or x is None or not torch.is_grad_enabled():
+            return func(*args, **kwargs)
+        site = call_site(self._module_names, op)
+        # an activation module's own F.relu is the module's call, seen by its hooks
+        if site is None or site[0] in self._activation_names or not site[0].training:
+            return func(*args, **kwargs)
+        name = site[1]
+        if name not in self._modules:
+            self._modules[name] = module = op.module(args, kwargs)
+            self._bounds[name] = saturation_bounds(module)
+            self._functional_sites.add(name)
+        call = self._next_call(name)
+        self._capture(("net_values", name, call), x)
+        output = func(*args, **kwargs)
+        if isinstance(output, torch.Tensor):
+            self._capture_output(name, call, output)
+        return output
 
     def _on_pre_step(self, optimizer: torch.optim.Optimizer, args, kwargs) -> None:
+        if not self._counts(optimizer):
+            return
         self._ensure_initial()
         if self._grad_tracks is None:
-            self._grad_tracks = self._layer_tracks("grads")
-        self._copy_all(self._grad_tracks, [t.layer.weight.grad for t in self._grad_tracks])
+            self._grad_tracks = self._param_tracks("grads")
+        self._copy_all(self._grad_tracks, [t.watched.param.grad for t in self._grad_tracks])
 
     def _on_step(self, optimizer: torch.optim.Optimizer, args, kwargs) -> None:
+        if not self._counts(optimizer):
+            if self._stepped:  # after the counting one, in the same iteration
+                self._copy_all(self._weight_tracks, self._values(), rewrite=True)
+            return
         self._ensure_initial()
+        if self._implicit and self._map.forwards == AUTO_FORWARDS:
+            self._after_first_forwards()
         self._steps += 1
+        self._map.step()
+        self._stepped = True
+        self._implicit = False
         self._snapshot_weights()
         if self._steps == 1 and self._raw is not None:
             self._raw.check_estimate()
+
+    def _counts(self, optimizer: torch.optim.Optimizer) -> bool:
+        """Whether `optimizer`'s steps are the ones counted (the first to step is)."""
+        if self._counting is None:
+            self._counting = optimizer
+        return optimizer is self._counting
 
     def _ensure_initial(self) -> None:
         if not self._have_initial:
@@ -276,45 +390,70 @@ class Monitor:
 
     def _snapshot_weights(self) -> None:
         if self._weight_tracks is None:
-            self._weight_tracks = self._layer_tracks("weights")
-        self._copy_all(self._weight_tracks, [t.layer.weight for t in self._weight_tracks])
+            self._weight_tracks = self._param_tracks("weights")
+        self._copy_all(self._weight_tracks, self._values())
 
-    def _layer_tracks(self, kind: str) -> list[LayerTrack]:
+    def _values(self) -> list[torch.Tensor]:
+        return [t.watched.param for t in self._weight_tracks]
+
+    def _param_tracks(self, kind: str) -> list[ParamTrack]:
         return [
-            LayerTrack((kind, name, 0), layer, self._track((kind, name, 0), layer.weight.device))
-            for name, layer in self._layers.items()
+            ParamTrack((kind, w.key, 0), w, self._track((kind, w.key, 0), w.param.device))
+            for w in self._params
         ]
 
     @torch.no_grad()  # a copy of a tensor that requires grad would join its graph
-    def _copy_all(self, layers: list[LayerTrack], tensors: list[torch.Tensor | None]) -> None:
-        """One step of every layer's weight (or gradient): one foreach copy into the blocks."""
+    def _copy_all(
+        self, tracks: list[ParamTrack], tensors: list[torch.Tensor | None], *,
+        rewrite: bool = False,
+    ) -> None:  # fmt: skip
+        """One step of every parameter (or gradient): one foreach copy into the blocks;
+        with `rewrite`, over the last step kept instead."""
         slots, sources, filled = [], [], []
-        for layer, x in zip(layers, tensors, strict=True):
-            if x is None:  # a layer that took no part in the loss has no gradient
-                layer.track.append_nan()
-                continue
-            slot = layer.track.slot(x)
-            if slot is not None:
-                slots.append(slot)
-                sources.append(x)
-                filled.append(layer.track)
+        for param, x in zip(tracks, tensors, strict=True):
+            if rewrite:
+                param.track.rewrite(x)
+            elif x is None:  # no gradient: frozen, or no part in the loss
+                param.track.append_nan()
+            else:
+                slot = param.track.slot(x)
+                if slot is not None:
+                    slots.append(slot)
+                    sources.append(x)
+                    filled.append(param.track)
         if slots:
-            torch._foreach_copy_(slots, sources)  # one dispatch for all layers
+            torch._foreach_copy_(slots, sources)  # one dispatch for all parameters
         for track in filled:
             track.commit()
         if self._raw is not None:
-            for layer, x in zip(layers, tensors, strict=True):
-                if x is not None:
-                    self._raw.store(layer.key, x.detach(), self._steps)
+            for param, x in zip(tracks, tensors, strict=True):
+                if x is None:
+                    continue
+                if rewrite:
+                    self._raw.replace_last(param.key, x.detach())
+                else:
+                    self._raw.store(param.key, x.detach(), self._steps)
+
+    def _capture_output(self, name: str, call: int, output: torch.Tensor) -> None:
+        source = self._tracks.get(("net_values", name, call))
+        if source is not None and source.derives:
+            return  # the outputs will be computed from the inputs' copy
+        self._capture(("outputs", name, call), output)
 
     def _capture(self, key: Key, x: torch.Tensor) -> None:
-        x = x.detach()
-        track = self._tracks.get(key)
-        if track is None:
-            track = self._track(key, x.device)
-        track.add(x)
-        if self._raw is not None:
-            self._raw.store(key, x, self._steps)
+        self._busy = True
+        try:
+            x = x.detach()
+            track = self._tracks.get(key)
+            if track is None:
+                track = self._track(key, x.device)
+            track.add(x)
+            if key[0] == "net_values":  # one row per site and forward; its outputs share it
+                self._map.row(key[1:])
+            if self._raw is not None:
+                self._raw.store(key, x, self._steps)
+        finally:
+            self._busy = False
 
     def _track(self, key: Key, device: torch.device) -> Track:
         kind, name, call = key
@@ -332,11 +471,11 @@ class Monitor:
         self._tracks[key] = track
         return track
 
-    def _quantile_sample(self, key: Key) -> Callable[[int], torch.Tensor | None]:
-        def index_for(width: int) -> torch.Tensor | None:
+    def _quantile_sample(self, key: Key) -> Callable[[int, torch.device], torch.Tensor | None]:
+        def index_for(width: int, device: torch.device) -> torch.Tensor | None:
             if width <= self.exact_limit:
                 return None
-            return self._index(key, "summary", width, SAMPLE_SIZE, self._tracks[key].device)
+            return self._index(key, "summary", width, SAMPLE_SIZE, device)
 
         return index_for
 
@@ -351,11 +490,63 @@ class Monitor:
         if index is None:
             index = sample_index(numel, size, generator=self._generator, device=device)
             self._indices[cache_key] = index
+        elif index.device != torch.device(device):  # the model moved
+            index = self._indices[cache_key] = index.to(device)
         return index
 
     def _flush_all(self) -> None:
         for track in self._tracks.values():
             track.flush()
+
+    # -- what is said ------------------------------------------------------------
+
+    def _say_what_is_not_recorded(self) -> None:
+        """Notes known at attach time: parameters left out, frozen ones, no gradients."""
+        say = self.notes.say
+        for line in skipped_summary(self._skipped):
+            say(f"skipped:{line}", line, warn="param_filter" in line)
+        if self.config.param_filter and not self._params:
+            patterns = list(self.config.param_filter)
+            say("filter", f"param_filter {patterns} matched no parameter", warn=True)
+        frozen = ", ".join(w.key for w in self._params if w.frozen)
+        if frozen:
+            say("frozen", f"parameters that do not learn (requires_grad=False; their "
+                f"gradients are NaN): {frozen}")  # fmt: skip
+        tied = ", ".join(w.key for w in self._params if len(w.names) > 1)
+        if tied:
+            say("tied", f"tied parameters, recorded once under a key naming each place: {tied}")
+        if not self.grads:
+            say("grads", "gradients not recorded (grads=False)")
+            self.notes.lack(("grad_norm",), "gradients were not recorded (grads=False)")
+        if not self._activation_names and self.config.functional == "off":
+            why = "no activation module and functional = 'off'"
+            say("activations", f"{why}: no activation is recorded", warn=True)
+            self.notes.lack(ACTIVATION_SIGNALS, why)
+
+    def _after_first_forwards(self) -> None:
+        """After AUTO_FORWARDS training forwards: say what was not seen; leave functional
+        capture off when it found nothing and was on "auto"."""
+        sites = {key[1] for key in self._tracks if key[0] == "net_values"}
+        if not sites and self.config.functional != "off":
+            self.notes.say("activations", NO_ACTIVATIONS, warn=True)
+            self.notes.lack(ACTIVATION_SIGNALS, NO_ACTIVATIONS.partition(":")[0])
+        if self.config.functional == "auto" and not self._functional_sites:
+            self._functional = False
+            text = f"no functional activation in {AUTO_FORWARDS} training forwards"
+            self.notes.say("functional", f"{text}: functional capture stopped")
+
+    def _say_at_record(self) -> None:
+        """Notes that only the record knows: no step, several forwards per step."""
+        say = self.notes.say
+        if not self._optimizers:
+            say("optimizer", "no optimizer watched: parameters hold their first values only "
+                "and no gradient is recorded")  # fmt: skip
+        per_step = self._map.per_step()
+        if per_step is not None and per_step["max"] > 1:
+            count = f"{per_step['min']}-{per_step['max']} training forwards per optimizer step"
+            say("forwards", f"{count}: activations are those of the last forward of each step")
+        if self._map.forwards and self._steps == 0:
+            say("steps", "no optimizer step seen: activations are kept per forward")
 
     # -- losses ----------------------------------------------------------------
 
@@ -395,7 +586,7 @@ class Monitor:
 
     @property
     def weights(self) -> dict[str, list[torch.Tensor]]:
-        """Layer name -> one entry per step plus the initial weights (see :meth:`_view`)."""
+        """Parameter key -> one entry per step plus the initial values (see :meth:`_view`)."""
         self._ensure_initial()
         return self._view("weights")
 
@@ -411,7 +602,7 @@ class Monitor:
 
     @property
     def gradients(self) -> dict[str, list[torch.Tensor]]:
-        """Layer name -> its weight gradient before each step (``grads=True`` only)."""
+        """Parameter key -> its gradient before each step (``grads=True`` only)."""
         return self._view("grads")
 
     @property
@@ -426,8 +617,13 @@ class Monitor:
 
     @property
     def steps(self) -> int:
-        """Optimizer steps seen."""
+        """Optimizer steps seen (of the optimizer whose steps count)."""
         return self._steps
+
+    @property
+    def forwards(self) -> int:
+        """Training forward passes seen."""
+        return self._map.forwards
 
     @property
     def bytes_per_step(self) -> int | None:
@@ -438,6 +634,24 @@ class Monitor:
     def estimated_bytes(self) -> int | None:
         """Raw bytes the whole run will hold: initial + per step x planned steps (if known)."""
         return self._raw.estimated_bytes if self._raw is not None else None
+
+    @property
+    def summary_bytes_per_step(self) -> int:
+        """Bytes the summaries grow by per step (all modes): per recorded tensor, its
+        statistics, quantiles and signals as float32, two losses, and 8 bytes of the
+        forward map. Storage doubles when full, so up to twice this is held."""
+        floats = sum(N_ROW_FLOATS + track.n_signals for track in self._tracks.values())
+        return 4 * (floats + 2) + 8
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held now: summaries (their capacity), pending blocks, map, losses, raw."""
+        held = sum(
+            t.stats.nbytes + t.levels.nbytes + t.signals.nbytes + t.nbytes
+            for t in self._tracks.values()
+        )
+        raw = self._raw.nbytes if self._raw is not None else 0
+        return held + self._losses.nbytes + self._map.nbytes + raw
 
     def _view(self, kind: str) -> dict[str, list[torch.Tensor]]:
         # summary: (len(STATS),) rows in STATS order; full: exact CPU copies with the
@@ -467,27 +681,30 @@ class Monitor:
     def to_record(self, *, meta: dict | None = None) -> Record:
         """Everything recorded so far as a :class:`Record` (one device-to-host copy per array).
 
-        Callable at any time, also mid-training: the pending steps are summarised first.
-        `meta` entries (run config, seed, ...) are added to the record's metadata.
+        Activations get one row per optimizer step: the last training forward before it
+        (`trainlab.monitor.forwards`); one per forward when no step was taken. Callable
+        at any time, also mid-training: the pending steps are summarised first. `meta`
+        entries (run config, seed, ...) are added to the record's metadata.
         """
         self._ensure_initial()
         self._flush_all()
+        self._say_at_record()
         record = Record()
         signals: dict[Key, np.ndarray] = {}
         for key, track in self._tracks.items():
             kind, site = key[0], self._site(key)
-            record._kind(kind)[site] = track.stats.numpy()
-            record.quantiles.setdefault(kind, {})[site] = track.levels.numpy()
-            signals[key] = track.signals.numpy()
-        for name in self._layers:
-            grad = signals.get(("grads", name, 0))
-            weight = signals.get(("weights", name, 0))
-            record.layer_signals[name] = _columns(
-                [
-                    grad if grad is not None else np.full((len(weight), 1), np.nan, np.float32),
-                    weight,
-                ]  # fmt: skip
-            )
+            rows = self._map.step_rows(key[1:]) if kind in _ACTIVATION_KINDS else None
+            record.summaries(kind)[site] = take_rows(track.stats.numpy(), rows)
+            record.quantiles.setdefault(kind, {})[site] = take_rows(track.levels.numpy(), rows)
+            signals[key] = take_rows(track.signals.numpy(), rows)
+        for watched in self._params:
+            weight = signals.get(("weights", watched.key, 0))
+            if weight is None:
+                continue
+            grad = signals.get(("grads", watched.key, 0))
+            if grad is None:
+                grad = np.full((len(weight), 1), np.nan, np.float32)
+            record.layer_signals[watched.key] = _columns([grad, weight])
         for key in signals:
             if key[0] == "net_values":
                 outputs = signals.get(("outputs", *key[1:]), np.zeros((0, 1), np.float32))
@@ -500,6 +717,9 @@ class Monitor:
         record.val_loss = padded[:, 1].copy()
         if self._raw is not None:
             for key, values in self._raw.values.items():
+                rows = self._map.step_rows(key[1:]) if key[0] in _ACTIVATION_KINDS else None
+                if rows is not None:
+                    values = [values[i] for i in rows if 0 <= i < len(values)]
                 per_kind = record.tensors.setdefault(key[0], {})
                 per_kind[self._site(key)] = [v.cpu().numpy() for v in values]
         record.meta = {**self._meta(), **(meta or {})}
@@ -510,29 +730,46 @@ class Monitor:
         return self.to_record(meta=meta).save(directory)
 
     def _meta(self) -> dict:
+        sites = {key[1] for key in self._tracks if key[0] == "net_values"}
         layer_signals = [s for s in LAYER_SIGNALS if self.grads or s != "grad_norm"]
         meta = {
             "mode": self.mode,
             "model": type(self.model).__name__,
-            "layers": {name: list(layer.weight.shape) for name, layer in self._layers.items()},
+            "layers": {w.key: list(w.param.shape) for w in self._params},
+            "param_types": {w.key: w.module_type for w in self._params},
+            "tied": {w.key: list(w.names) for w in self._params if len(w.names) > 1},
+            "frozen": [w.key for w in self._params if w.frozen],
+            "params_not_recorded": dict(self._skipped),
             "activations": {
-                name: type(module).__name__ for module, name in self._activation_names.items()
+                **{name: type(module).__name__ for module, name in self._activation_names.items()},
+                **{name: type(self._modules[name]).__name__ for name in self._functional_sites},
             },
+            "functional_sites": sorted(self._functional_sites),
             "calls_per_forward": dict(self._max_calls),
             "optimizer_steps": self._steps,
-            "forward_passes": self._forwards,
+            "forward_passes": self._map.forwards,
+            "forwards_per_step": self._map.per_step(),
+            "optimizers": [type(opt).__name__ for opt in self._optimizers],
+            "counting_optimizer": type(self._counting).__name__ if self._counting else None,
+            "monitor_config": _config_meta(self.config),
             "grads": self.grads,
             "exact_limit": self.exact_limit,
             "summary_sample_size": SAMPLE_SIZE,
             # Larger tensors are read in the hook, and a weight's update norm is then
             # estimated from the sample (docs/monitor.md).
             "direct_limit": DIRECT_LIMIT,
+            "summary_bytes_per_step": self.summary_bytes_per_step,
             "seed": self.seed,
             "kinds": [kind for kind in KINDS if any(key[0] == kind for key in self._tracks)],
             # What was captured, so a reader can tell "not captured" (absent, NaN) from 0.
             "quantile_levels": list(QUANTILE_LEVELS),
-            "signals": {"layer": layer_signals, "activation": list(ACTIVATION_SIGNALS)},
-            "saturation_bounds": {name: bounds for name, bounds in self._bounds.items()},
+            "signals": {
+                "layer": layer_signals if self._params else [],
+                "activation": list(ACTIVATION_SIGNALS) if sites else [],
+            },
+            "missing_signals": dict(self.notes.missing),
+            "notes": self.notes.sentences,
+            "saturation_bounds": {name: self._bounds[name] for name in self._modules},
             "saturation_margin": SATURATION_MARGIN,
         }
         raw = self._raw
@@ -552,6 +789,19 @@ class Monitor:
         return meta
 
 
+def _optimizers(optimizer) -> list[torch.optim.Optimizer]:
+    if optimizer is None:
+        return []
+    if isinstance(optimizer, torch.optim.Optimizer):
+        return [optimizer]
+    return list(optimizer)
+
+
+def _config_meta(config: MonitorConfig) -> dict:
+    """The Monitor's config as JSON-ready data (tuples as lists)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(config).items()}
+
+
 def _columns(parts: list[np.ndarray]) -> np.ndarray:
     """Side by side, the shorter padded with NaN rows at the end (a step cut short)."""
     rows = max(len(part) for part in parts)
@@ -563,6 +813,4 @@ def _columns(parts: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def _check_choice(arg: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ConfigError(f"Monitor {arg}={value!r}; expected one of {allowed}")
+__all__ = ["ACTIVATION_TYPES", "MODES", "WEIGHT_TYPES", "Monitor"]

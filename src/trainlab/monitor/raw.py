@@ -80,7 +80,7 @@ class RawCapture:
         if self.nbytes + nbytes > self.max_bytes:
             self._limit(
                 f"Monitor mode={self.mode!r}: capturing {key[0]} of {key[1]!r} would take raw "
-                f"captures past max_bytes={self.max_bytes} ({mb(self.max_bytes)}) at step {step}",
+                f"captures past max_mb={self.max_bytes / 2**20:g} at step {step}",
                 step,
             )
             if self.stopped_at is not None:
@@ -91,6 +91,16 @@ class RawCapture:
         else:
             value = x.index_select(-1, self._index(key, x.shape[-1], self.sample_size, x.device))
         self.values.setdefault(key, []).append(value)
+
+    def replace_last(self, key: Key, x: torch.Tensor) -> None:
+        """Overwrite `key`'s last entry with `x` (the same tensor, changed since)."""
+        values = self.values.get(key)
+        if not values:
+            return
+        if self.mode == "sample":
+            flat = x.reshape(-1)
+            x = flat.index_select(0, self._index(key, flat.numel(), self.sample_size, x.device))
+        values[-1].copy_(x.detach().reshape(values[-1].shape))
 
     def _copy(self, key: Key, x: torch.Tensor) -> torch.Tensor:
         """An exact CPU copy of `x` in the next row of `key`'s block (a new block when it is
@@ -125,7 +135,7 @@ class RawCapture:
             self._limit(
                 f"Monitor mode={self.mode!r}: ~{mb(self.bytes_per_step)} per step x "
                 f"planned_steps={self.planned_steps} = ~{mb(estimate)}, more than "
-                f"max_bytes={self.max_bytes} ({mb(self.max_bytes)})",
+                f"max_mb={self.max_bytes / 2**20:g}",
                 1,
             )
 
@@ -137,7 +147,7 @@ class RawCapture:
         return self.initial_bytes + self.bytes_per_step * self.planned_steps
 
     def _limit(self, message: str, step: int) -> None:
-        advice = "; use mode='summary' or 'sample', fewer steps, or a larger max_bytes"
+        advice = "; use mode='summary' or 'sample', fewer steps, or a larger max_mb"
         if self.on_limit == "raise":
             raise CaptureLimitError(message + advice)
         warnings.warn(message + "; raw capture stopped, summaries go on" + advice, stacklevel=4)

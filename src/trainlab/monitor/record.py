@@ -57,6 +57,8 @@ ACTIVATION_SIGNALS: tuple[str, ...] = ("dead_frac", "saturated_frac")
 # are below 10 % of their peak, so the unit passes back less than a tenth of the
 # gradient it passes at its centre (the same cut for both: sigmoid is a scaled tanh).
 SATURATION_MARGIN = 0.025
+# Floats per tensor and step in a record: its statistics and its quantiles.
+N_ROW_FLOATS = len(STATS) + len(QUANTILE_LEVELS)
 SIGNAL_INDEX: dict[str, int] = {
     **{name: i for i, name in enumerate(LAYER_SIGNALS)},
     **{name: i for i, name in enumerate(ACTIVATION_SIGNALS)},
@@ -107,7 +109,7 @@ class Record:
 
     def stat(self, kind: str, name: str, stat: str) -> np.ndarray:
         """One statistic over steps, e.g. ``record.stat("weights", "fc1", "median")``."""
-        return self._kind(kind)[name][:, STAT_INDEX[stat]]
+        return self.summaries(kind)[name][:, STAT_INDEX[stat]]
 
     def signal(self, signal: str, name: str) -> np.ndarray:
         """One signal over steps: ``record.signal("update_ratio", "hidden1.linear")`` for a
@@ -121,7 +123,8 @@ class Record:
             f"unknown signal {signal!r}; expected one of {LAYER_SIGNALS + ACTIVATION_SIGNALS}"
         )
 
-    def _kind(self, kind: str) -> dict[str, np.ndarray]:
+    def summaries(self, kind: str) -> dict[str, np.ndarray]:
+        """The per-step summaries of one kind (a KINDS name): name -> (rows, len(STATS))."""
         if kind not in KINDS:
             raise ValueError(f"unknown record kind {kind!r}; expected one of {KINDS}")
         return getattr(self, kind)
@@ -142,8 +145,8 @@ class Record:
         }
         layers: dict[str, list[str]] = {}
         for kind in KINDS:
-            layers[kind] = list(self._kind(kind))
-            for name, values in self._kind(kind).items():
+            layers[kind] = list(self.summaries(kind))
+            for name, values in self.summaries(kind).items():
                 arrays[f"{kind}/{name}"] = np.asarray(values, np.float32)
         quantiles = {kind: list(per_name) for kind, per_name in self.quantiles.items()}
         for kind, per_name in self.quantiles.items():
@@ -221,7 +224,7 @@ class Record:
         )
         npz = directory / NPZ_NAME
         for kind, names in index["layers"].items():
-            target = record._kind(kind)
+            target = record.summaries(kind)
             for name in names:
                 target[name] = _take(arrays, f"{kind}/{name}", npz)
         for kind, names in index.get("quantiles", {}).items():

@@ -50,8 +50,9 @@ BLOCK_BYTES = 8 * 2**20
 DIRECT_LIMIT = 32_768
 
 MEAN, STD = STAT_INDEX["mean"], STAT_INDEX["std"]
-# Width -> the fixed element sample its quantiles are estimated from; None: all elements.
-IndexFor = Callable[[int], "torch.Tensor | None"]
+# (width, device) -> the fixed element sample its quantiles are estimated from, on that
+# device; None: all elements.
+IndexFor = Callable[[int, torch.device], "torch.Tensor | None"]
 
 
 # Activations whose output is a non-decreasing function of each input element, with no
@@ -118,10 +119,13 @@ class Track:
         if x.numel() == 0:
             self.append_nan()
             return None
+        if x.device != self.device:
+            self._move(x.device)
         if x.shape != self.shape or self.block.full:
             self._renew(x)
         if self.direct:
-            self._read(x)
+            # statistics in float32 whatever the tensor's type (bfloat16 under autocast)
+            self._read(x if x.dtype == torch.float32 else x.float())
             for block in self._blocks():
                 block.commit()
             return None
@@ -130,6 +134,19 @@ class Track:
     def commit(self) -> None:
         """The row `slot` gave is filled."""
         self.block.commit()
+
+    def rewrite(self, x: torch.Tensor) -> None:
+        """Replace the last step kept with `x` (a second optimizer changed the weights
+        after the step was taken); nothing when that step was summarised already."""
+        if self.block is None or self.block.n == 0 or (self.block.n == 1 and self._carried):
+            return
+        if x.shape != self.shape or x.device != self.device:
+            return
+        if self.direct:
+            flat = (x if x.dtype == torch.float32 else x.float()).reshape(-1)
+            read_step(flat, self._index, sample=self.block.last(), moments=self.moments.last())
+        else:
+            self.block.last().copy_(x)
 
     def add(self, x: torch.Tensor) -> None:
         """Keep one step's tensor (detached) in the track."""
@@ -167,13 +184,26 @@ class Track:
             block.clear()
         self._carried = self.carry and self.block.n == 1
 
+    def _move(self, device: torch.device) -> None:
+        """Follow the model to `device`: what is pending is summarised first, the rows
+        kept (a weight's last one is the start of the next update) move along."""
+        self.flush()
+        for rows in (self.stats, self.levels, self.signals):
+            rows.to(device)
+        if self.block is not None:
+            for block in self._blocks():
+                block.to(device)
+        if self._index is not None:
+            self._index = self._index.to(device)
+        self.device = device
+
     def _renew(self, x: torch.Tensor) -> None:
         """Summarise what is pending; new blocks when `x` has another shape (a batch size)."""
         self.flush()
         if x.shape == self.shape:
             return
         self.shape, self.width = tuple(x.shape), x.numel()
-        self._index = self._index_for(self.width)
+        self._index = self._index_for(self.width, self.device)
         direct = self._index is not None and self.width > DIRECT_LIMIT
         stored = len(self._index) if direct else self.width
         capacity = block_capacity(max(stored, self._extra_width(direct))) + self.carry
@@ -329,8 +359,10 @@ class OutputTrack(Track):
     def absorb(self, rows: torch.Tensor, ordered: torch.Tensor) -> None:
         """Summarise outputs computed from a derived InputTrack's block (rows, and the
         sorted sample), after any steps this track captured itself."""
+        if rows.device != self.device:
+            self._move(rows.device)
         self.flush()
-        index = self._index_for(rows.shape[1])
+        index = self._index_for(rows.shape[1], rows.device)
         stats, levels = summarize_rows(rows, sample_index=index, ordered=ordered)
         self.stats.extend(stats)
         self.levels.extend(levels)

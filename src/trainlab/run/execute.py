@@ -24,7 +24,7 @@ import torch
 from trainlab.atomic import atomic_open, atomic_write_text, save_figure
 from trainlab.data import Splits, TensorLoader, augment_crop_flip
 from trainlab.diagnose import Diagnosis, build_diagnose_callback, diagnose
-from trainlab.monitor import Monitor, Record, build_monitor
+from trainlab.monitor import Monitor, Record
 from trainlab.run import rundir
 from trainlab.run.config import RunConfig, build_run_model
 from trainlab.run.identity import Run
@@ -138,7 +138,7 @@ def _train(
     planned = planned_steps(train_loader, config.train.epochs, config.train.max_steps or None)
     monitor = None
     if config.monitor.enabled:
-        monitor = build_monitor(config.monitor, model, planned_steps=planned, seed=config.seed)
+        monitor = Monitor(model, config=config.monitor, planned_steps=planned, seed=config.seed)
     history = fit(
         model, train_loader, val_loader, optimizer,
         epochs=config.train.epochs,
