@@ -26,8 +26,8 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
-import imageio.v2 as imageio
 import torch
+from PIL import Image
 from torch import nn
 
 from trainlab.monitor import Monitor, Record
@@ -95,8 +95,8 @@ def main() -> None:
             make_movie(record, Path(tmp) / "ours.gif", progress=False, dpi=args.dpi)
             ours.append(1000 * (time.perf_counter() - start) / STEPS)
             cpu.append(1000 * (time.process_time() - start_cpu) / STEPS)
-        shape = imageio.mimread(Path(tmp) / "ours.gif", memtest=False)[0].shape
-        n_frames = len(imageio.mimread(Path(tmp) / "ours.gif", memtest=False))
+        with Image.open(Path(tmp) / "ours.gif") as gif:
+            shape, n_frames = (gif.height, gif.width), gif.n_frames
     assert n_frames == STEPS, n_frames
     redraw, sampled = redraw_ms(record, args.redraw_every, args.dpi)
 

@@ -4,10 +4,10 @@ import gc
 import sys
 import weakref
 
-import imageio.v3 as iio
 import matplotlib
 import numpy as np
 import pytest
+from PIL import Image, ImageSequence
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (user figure functions use pyplot)
@@ -31,7 +31,9 @@ MEDIUM = {"figsize": (10.0, 6.0), "dpi": 60}  # 600x360: readable enough to comp
 
 
 def _decode(path):
-    return iio.imread(path, index=None, plugin="pillow", mode="RGB")
+    """Every frame of a GIF as an (N, H, W, 3) array, with Pillow alone (as a user has it)."""
+    with Image.open(path) as gif:
+        return np.stack([np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(gif)])
 
 
 def test_gif_has_one_frame_per_batch_at_the_figure_size(tmp_path, make_record):
@@ -244,13 +246,23 @@ def test_unknown_suffix_is_rejected(tmp_path, make_record):
         make_movie(make_record(2), tmp_path / "x.avi")
 
 
-def test_mp4_without_imageio_ffmpeg_says_what_to_install(tmp_path, make_record, monkeypatch):
-    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # import now raises ImportError
-    with pytest.raises(ConfigError, match="pip install imageio-ffmpeg"):
+@pytest.mark.parametrize("missing", ["imageio", "imageio_ffmpeg"])
+def test_mp4_without_its_extra_says_what_to_install(tmp_path, make_record, monkeypatch, missing):
+    monkeypatch.setitem(sys.modules, missing, None)  # import now raises ImportError
+    with pytest.raises(ConfigError, match=r"pip install 'trainlab\[mp4\]'"):
         make_movie(make_record(2), tmp_path / "x.mp4")
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_gif_needs_no_imageio(tmp_path, make_record, monkeypatch):
+    for name in ("imageio", "imageio.v2", "imageio.v3", "imageio_ffmpeg"):
+        monkeypatch.setitem(sys.modules, name, None)  # import now raises ImportError
+    out = make_movie(make_record(3), tmp_path / "run.gif", **SMALL)
+    assert len(_decode(out)) == 3 and movie_steps(out) == [1, 2, 3]
 
 
 def test_mp4_has_one_frame_per_batch_and_lists_its_steps(tmp_path, make_record):
+    iio = pytest.importorskip("imageio.v3")
     pytest.importorskip("imageio_ffmpeg")
     out = make_movie(make_record(7), tmp_path / "run.mp4", **SMALL)
     frames = iio.imread(out, index=None, plugin="FFMPEG")

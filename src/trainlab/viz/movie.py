@@ -102,12 +102,13 @@ def _check_path(path: Path) -> str:
     if suffix not in SUFFIXES:
         raise ConfigError(f"movie path {str(path)!r}: suffix {path.suffix!r}; expected {SUFFIXES}")
     if suffix == ".mp4":
-        try:
+        try:  # the mp4 extra; a GIF needs only Pillow
+            import imageio  # noqa: F401
             import imageio_ffmpeg  # noqa: F401
         except ImportError as exc:
             raise ConfigError(
-                f"movie path {str(path)!r}: writing MP4 needs imageio-ffmpeg; "
-                "run `pip install imageio-ffmpeg` (or `pip install trainlab[mp4]`), or use .gif"
+                f"movie path {str(path)!r}: writing MP4 needs imageio and imageio-ffmpeg; "
+                "run `pip install 'trainlab[mp4]'`, or use .gif"
             ) from exc
     return suffix
 
@@ -175,7 +176,7 @@ def make_movie(
 
     Args:
         record: the run's Record (at least one step).
-        path: ``.gif`` (always available) or ``.mp4`` (needs imageio-ffmpeg);
+        path: ``.gif`` (always available) or ``.mp4`` (needs ``trainlab[mp4]``);
             written atomically (temporary file, then rename).
         fig_fun: None draws `MovieFrame`s from the per-step summaries. Otherwise
             called once per frame with the 0-based step ``i`` as ``fig_fun(i, weights,
@@ -201,7 +202,7 @@ def make_movie(
 
     Raises:
         RecordError: the record has no steps or inconsistent arrays.
-        ConfigError: bad suffix, MP4 without imageio-ffmpeg, fps <= 0, a bad frame
+        ConfigError: bad suffix, MP4 without ``trainlab[mp4]``, fps <= 0, a bad frame
             choice, or `fig_fun` on a record without raw tensors.
     """
     path = Path(path)

@@ -106,7 +106,13 @@ def movie_steps(path: str | os.PathLike) -> list[int]:
 
 def _mp4_comment(path: Path) -> str:
     """The MP4's ``comment`` tag, read with imageio-ffmpeg's ffmpeg binary."""
-    import imageio_ffmpeg
+    try:
+        import imageio_ffmpeg
+    except ImportError as exc:
+        raise ConfigError(
+            f"{path}: reading an MP4's steps needs imageio-ffmpeg; run "
+            "`pip install 'trainlab[mp4]'`"
+        ) from exc
 
     cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "ffmetadata", "-"]
     out = subprocess.run(cmd, capture_output=True, text=True, check=False).stdout
