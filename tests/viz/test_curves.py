@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from trainlab.errors import ConfigError
 from trainlab.viz import best_epoch, history_grid, learning_curve
@@ -33,7 +34,8 @@ def test_history_grid_has_loss_and_accuracy_panels_per_run_with_a_star():
     assert axes[0].get_xlabel() == "" and axes[4].get_xlabel() == "epoch"  # bottom row only
     loss_ax, acc_ax = axes[0], axes[1]
     assert loss_ax.get_ylabel() == "loss" and acc_ax.get_ylabel() == "accuracy"
-    assert acc_ax.get_ylim() == (0.0, 1.01)
+    low, high = acc_ax.get_ylim()
+    assert 0.4 < low < 0.5 and 0.95 < high < 1.0  # scaled to the data (0.5 to 0.95), not 0-1
     assert [t.get_text() for t in loss_ax.get_legend().get_texts()] == [
         "train loss", "kept epoch", "validation loss",
     ]  # fmt: skip
@@ -52,7 +54,7 @@ def test_history_grid_shares_y_per_row_and_panel_kind():
     a_loss, a_acc, b_loss, b_acc, c_loss, *_ = fig.axes
     assert a_loss.get_ylim() == b_loss.get_ylim()  # one row: the same loss scale
     assert a_loss.get_ylim()[1] > 3.5  # covering b's higher curve
-    assert a_acc.get_ylim() == b_acc.get_ylim() == (0.0, 1.01)
+    assert a_acc.get_ylim() == b_acc.get_ylim() and a_acc.get_ylim()[0] > 0.4
     assert c_loss.get_ylim() != a_loss.get_ylim()  # rows are scaled apart
 
 
@@ -72,6 +74,31 @@ def test_per_batch_history_smooths_the_train_loss_under_the_validation_loss():
     assert np.ptp(np.diff(smooth.get_ydata())) < np.ptp(np.diff(train)) / 3
     np.testing.assert_array_equal(validation.get_xdata(), [5, 10, 15, 20, 25, 30, 35, 40])
     assert validation.get_linestyle() == "-"
+
+
+def test_a_configuration_is_its_seeds_mean_with_the_t_band_of_that_mean():
+    seeds = [_history(shift=d) for d in (0.0, 0.1, 0.3)]
+    fig = history_grid({"config": seeds}, star_epoch={"config": [6, 4]})
+    loss_ax = fig.axes[0]
+    train, *_ = loss_ax.get_lines()
+    val = next(ln for ln in loss_ax.get_lines() if ln.get_label() == "validation loss")
+    stacked = np.stack([f["val_loss"].to_numpy() for f in seeds])
+    np.testing.assert_allclose(val.get_ydata(), stacked.mean(axis=0))
+    band = loss_ax.collections[1].get_paths()[0].vertices  # the validation loss's band
+    half = stats.t.ppf(0.975, 2) * stacked.std(axis=0, ddof=1) / np.sqrt(3)
+    np.testing.assert_allclose(sorted(band[:, 1])[-1], (stacked.mean(0) + half).max())
+    stars = [ln for ln in loss_ax.get_lines() if ln.get_marker() == "*"]
+    assert sorted(float(s.get_xdata()[0]) for s in stars) == [4.0, 4.0, 6.0, 6.0]
+
+
+def test_per_batch_y_axis_leaves_out_the_first_steps_spike():
+    steps = np.arange(1, 1001)  # the first 5 %: 50 steps, past the moving average's memory
+    train = np.where(steps < 5, 3.0, 0.4 + 0.1 * np.exp(-steps / 200))  # a spike, then 0.4-0.5
+    frame = pd.DataFrame({"step": steps, "train_loss": train, "val_loss": train + 0.02})
+    ax = history_grid({"a": [frame, frame.assign(train_loss=train + 0.01)]}, x="step",
+                      panels=(("loss", ("train_loss", "val_loss")),)).axes[0]  # fmt: skip
+    low, high = ax.get_ylim()
+    assert high < 0.8 and low > 0.3  # the 0.4-0.5 range fills the panel
 
 
 def test_history_grid_accepts_a_2d_layout_and_per_run_star_epochs():

@@ -5,7 +5,7 @@ OUT/configs.csv                     one row per configuration: mean, sd, 95% CI,
 OUT/findings.md                     the conclusions (`trainlab.report.findings`)
 OUT/figures/effects.png             each level's effect with its interval over seeds
 OUT/figures/lc_<axis>.png           metrics against each numeric axis, per sub-grid
-OUT/figures/history_grid[_<k>].png  epoch (or batch) curves of each sub-grid's runs
+OUT/figures/history_grid[_<k>].png  epoch (or batch) curves of each sub-grid's configurations
 OUT/figures/question_<k>.png        each question's answer
 OUT/figures/compare_<k>.png         each [[figure]] of the spec: chosen runs' epoch curves
 OUT/figures/equivariance/*.png      with [report] equivariance: shift and rotation maps
@@ -46,9 +46,11 @@ from trainlab.viz.effects import effects_figure
 from trainlab.viz.questions import question_figure
 
 CAPTIONS_FILE = "captions.json"
-HISTORY_GRID_RUNS = 24  # runs drawn in one history grid at most (the best ones)
+HISTORY_GRID_RUNS = 24  # configurations drawn in one history grid at most (the first ones)
+from trainlab.viz.curves import SKIP_FIRST
 LOG_AXES = ("lr", "weight_decay", "wd", "l1", "l2", "decay")  # rates and decays: log x axis
 MAX_LINES = 6  # a learning curve draws one line per level of the sub-grid's other axes
+from trainlab.viz.smoothing import EMA_NAME
 
 
 def write_report(out: str | Path) -> StudyAnalysis:
@@ -97,11 +99,11 @@ def _figures(out: Path, analysis: StudyAnalysis, index: dict) -> None:
                     + "."
                 )
         suffix = f"_{k + 1}" if len(grids) > 1 else ""
-        drawn = _history_grid(
-            out, runs, present, figures / f"history_grid{suffix}.png", index.get("axes", {})
-        )
-        if drawn:
-            captions[drawn] = _history_caption(k, len(grids), present, int(runs["seed"].min()))
+        heading = f" of sub-grid {k + 1} ({', '.join(present)})" if len(grids) > 1 else ""
+        caption = _history_grid(out, runs, present, figures / f"history_grid{suffix}.png",
+                                index.get("axes", {}), heading=heading)  # fmt: skip
+        if caption:
+            captions[f"history_grid{suffix}.png"] = caption
     by_question: dict[str, list] = {}
     for ans in analysis.answers:
         by_question.setdefault(ans.question.text, []).append(ans)
@@ -167,18 +169,46 @@ def _equivariance_figures(out: Path, runs: pd.DataFrame, figures: Path) -> dict[
     }
 
 
-def _history_caption(k: int, n_grids: int, axes: list[str], seed: int) -> str:
-    of_grid = f" of sub-grid {k + 1} ({', '.join(axes)})" if n_grids > 1 else ""
-    rows = f"one row per {axes[0]}" if axes else "one row per run"
-    return (
-        f"Training (dashed) and validation (solid) curves of every run{of_grid}, seed {seed}; "
-        f"{rows}; the star marks the epoch the run kept."
+def _history_caption(
+    heading: str,
+    axes: list[str],
+    n_seeds: int,
+    *,
+    per_epoch: bool,
+    stars: bool,
+    val_size: int | None,
+    more: int,
+) -> str:
+    """What the history grid draws, in words (it must match: bands, stars, which set)."""
+    rows = f"one row per {axes[0]}" if axes else "one panel per configuration"
+    mean = (
+        f"the mean over each configuration's {n_seeds} seeds, with the 95% t-interval of that "
+        "mean as a band"
+        if n_seeds > 1
+        else "one seed per configuration"
     )
 
 
 def _read_captions(figures: Path) -> dict[str, str]:
     try:
         return json.loads((figures / CAPTIONS_FILE).read_text(encoding="utf-8"))
+    if per_epoch:
+        what = (
+            "Training (dashed) and validation (solid) loss and accuracy per epoch, scored in "
+            "eval mode at the end of each epoch (validation: the full validation set)"
+        )
+    else:
+        subset = f"{val_size} validation images" if val_size else "validation images"
+        what = (
+            "Loss per batch: the training loss (dashed) and the loss on the monitor's fixed "
+            f"subset of {subset} scored after each step (solid; the tables use the full "
+            f"validation set), each seed smoothed by an {EMA_NAME} moving average; the y axis "
+            f"leaves out the first {SKIP_FIRST:.0%} of the steps (the first steps' loss is "
+            "far higher)"
+        )
+    star = "; a star marks the epoch a seed's early stopping kept" if stars else ""
+    extra = f" The {more} further configurations are in the tables." if more > 0 else ""
+    return f"Each panel is one configuration{heading}{rows}: {mean}. {what}{star}.{extra}"
     except (OSError, ValueError):
         return {}
 
@@ -199,37 +229,76 @@ def _learning_curve(runs: pd.DataFrame, axis: str, others: list[str], figures: P
 
 
 def _history_grid(
-    out: Path, runs: pd.DataFrame, axes: list[str], path: Path, levels: dict[str, list[str]]
+    out: Path,
+    runs: pd.DataFrame,
+    axes: list[str],
+    path: Path,
+    levels: dict[str, list[str]],
+    *,
+    heading: str,
 ) -> str | None:
-    """Curves of one sub-grid's runs (first seed of each point), laid out by its axes, the
-    levels in the spec's order."""
-    first_seed = runs.sort_values("seed").drop_duplicates("point")
-    first_seed = _spec_order(first_seed, axes, levels).head(HISTORY_GRID_RUNS)
-    directories = {row.run: rundir.run_dir(out, row.run) for row in first_seed.itertuples()}
-    histories = {name: pd.read_csv(d / rundir.HISTORY_FILE) for name, d in directories.items()
-                 if (d / rundir.HISTORY_FILE).is_file()}  # fmt: skip
+    """Curves of one sub-grid's configurations, each the mean over its seeds with the 95%
+    band of that mean, laid out by the sub-grid's axes in the spec's order of levels;
+    returns the caption (None when no run has curves)."""
+    ordered = _spec_order(runs, axes, levels)
+    points = list(dict.fromkeys(ordered["point"]))[:HISTORY_GRID_RUNS]
+    first_rows = ordered.drop_duplicates("point").set_index("point").loc[points].reset_index()
+    labels = {  # the sub-grid's levels: short titles that fit a panel
+        row.point: ", ".join(f"{a}={getattr(row, a)}" for a in axes) or row.point
+        for row in first_rows.itertuples()
+    }
+    seeds = {point: ordered[ordered["point"] == point] for point in points}
+    histories = {
+        point: [pd.read_csv(rundir.run_dir(out, r) / rundir.HISTORY_FILE) for r in group["run"]
+                if (rundir.run_dir(out, r) / rundir.HISTORY_FILE).is_file()]
+        for point, group in seeds.items()
+    }  # fmt: skip
+    histories = {p: h for p, h in histories.items() if h}
     if not histories:
         return None
-    labels = {  # the sub-grid's levels: short titles that fit a panel
-        row.run: ", ".join(f"{a}={getattr(row, a)}" for a in axes) or row.point
-        for row in first_seed.itertuples()
-    }
-    stars = {labels[row.run]: int(row.kept_epoch) for row in first_seed.itertuples()
-             if row.run in histories and _finite(row.kept_epoch)}  # fmt: skip
-    if max(len(h) for h in histories.values()) > 2:  # enough epochs for epoch curves
-        frames = {labels[name]: frame for name, frame in histories.items()}
-        fig = history_grid(_layout(first_seed, axes, frames), star_epoch=stars)
+    n_seeds = max(len(h) for h in histories.values())
+    per_epoch = max(len(f) for h in histories.values() for f in h) > 2
+    if per_epoch:  # enough epochs for epoch curves
+        frames = {labels[p]: h for p, h in histories.items()}
+        stars = {labels[p]: [int(k) for k in seeds[p]["kept_epoch"] if _finite(k)]
+                 for p in histories}  # fmt: skip
+        stars = {
+            label: kept for label, kept in stars.items() if _kept_before_last(kept, frames[label])
+        }
+        fig = history_grid(_layout(first_rows, axes, frames), star_epoch=stars)
     else:  # short runs: per-batch losses (the record, else batches.csv)
-        frames = {labels[name]: batch_losses(directories[name]) for name in histories}
-        frames = {label: frame for label, frame in frames.items() if frame is not None}
+        frames = {}
+        for p in histories:
+            losses = [batch_losses(rundir.run_dir(out, r)) for r in seeds[p]["run"]]
+            losses = [f for f in losses if f is not None and not f.empty]
+            if losses:
+                frames[labels[p]] = losses
         if not frames:
             return None
         fig = history_grid(
-            _layout(first_seed, axes, frames), x="step",
+            _layout(first_rows, axes, frames), x="step",
             panels=(("loss per batch", ("train_loss", "val_loss")),),
         )  # fmt: skip
     save_figure(fig, path)
-    return path.name
+        stars = {}
+    return _history_caption(heading, axes, n_seeds, per_epoch=per_epoch, stars=bool(stars),
+                            val_size=_monitor_val_size(out, ordered["run"].iloc[0]),
+                            more=len(dict.fromkeys(ordered["point"])) - len(points))  # fmt: skip
+
+
+def _kept_before_last(kept: list[int], frames: list[pd.DataFrame]) -> bool:
+    """Some seed kept an epoch before its last (a star at the last epoch says nothing)."""
+    last = [int(f["epoch"].max()) for f in frames]
+    return any(k < max(last) for k in kept)
+
+
+def _monitor_val_size(out: Path, run: str) -> int | None:
+    """The size of the monitor's validation subset (the per-batch validation loss's)."""
+    try:
+        config = rundir.read_json(rundir.run_dir(out, run) / rundir.CONFIG_FILE)
+    except (OSError, ValueError):
+        return None
+    return config.get("config", {}).get("monitor", {}).get("val_size")
 
 
 def _spec_order(runs: pd.DataFrame, axes: list[str], levels: dict[str, list[str]]) -> pd.DataFrame:

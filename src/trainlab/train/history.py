@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -17,6 +18,11 @@ EPOCH_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 BATCH_COLUMNS: tuple[str, ...] = ("step", "epoch", "loss", "grad_norm")
 STATUSES: tuple[str, ...] = ("running", "completed", "stopped", "diverged")
+# Per-epoch layer output statistics (PhaseStats): in training mode (dropout on, batch
+# statistics) and in evaluation mode; a column per phase, layer and statistic.
+PHASES: tuple[str, ...] = ("train", "eval")
+OUTPUT_STATS: tuple[str, ...] = ("mean", "mean_abs", "std")
+_OUTPUT_COLUMN = re.compile(r"^(train|eval) (.+): output (mean|mean_abs|std)$")
 
 
 @dataclass
@@ -105,3 +111,21 @@ def lowest_epoch(history: History, metric: str = "val_loss") -> int | None:
         if isinstance(row.get(metric), float) and math.isfinite(row[metric])
     ]
     return min(finite)[1] if finite else None
+
+
+def output_column(phase: str, layer: str, stat: str) -> str:
+    """The History column of a layer's output statistic in one phase, e.g.
+    ``"eval 2 (Dropout): output std"`` (phase in PHASES, stat in OUTPUT_STATS)."""
+    return f"{phase} {layer}: output {stat}"
+
+
+def output_stats(history: History) -> dict[str, dict[str, dict[str, list[float]]]]:
+    """The output statistics a History holds: layer -> stat -> phase -> one value per
+    epoch (NaN where an epoch lacks it), layers in first-seen order; {} without any."""
+    found: dict[str, dict[str, dict[str, list[float]]]] = {}
+    for column in history.columns():
+        match = _OUTPUT_COLUMN.match(column)
+        if match:
+            phase, layer, stat = match.groups()
+            found.setdefault(layer, {}).setdefault(stat, {})[phase] = history.metric(column)
+    return found

@@ -2,7 +2,9 @@
 
 Inputs are pandas DataFrames: per-epoch histories with the columns of
 ``History.to_frame()`` (epoch, train_loss, train_acc, val_loss, val_acc, ...),
-and results tables with one row per run.
+and results tables with one row per run. Wherever a configuration has several seeds,
+a line is their mean with the 95% t-interval of that mean as a band; accuracy axes
+are scaled to the data (0.84 vs 0.86 must not be flattened by a 0-1 axis).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from scipy import stats
 
 from trainlab.errors import ConfigError
 from trainlab.stats import t_interval
+from trainlab.train.history import OUTPUT_STATS, History, output_stats
 from trainlab.viz.smoothing import EMA_NAME, ema
 
 # (title, columns) per panel of one run in a history grid
@@ -25,8 +29,13 @@ HISTORY_PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _PREFIX_LABELS = {"train": "train", "val": "validation", "test": "test"}
 
-StarEpoch = int | str | Mapping[str, int] | Callable[[pd.DataFrame], int] | None
-Layout = Mapping[str, pd.DataFrame] | Sequence[Sequence[tuple[str, pd.DataFrame] | None]]
+StarEpoch = int | str | Mapping[str, int | Sequence[int]] | Callable[[pd.DataFrame], int] | None
+# A cell's curves: one run's frame, or the frames of a configuration's seeds
+Curves = pd.DataFrame | Sequence[pd.DataFrame]
+Layout = Mapping[str, Curves] | Sequence[Sequence[tuple[str, Curves] | None]]
+# Per batch, the y axis is scaled to the steps after the first 5 %: the loss of the first
+# steps (2.3 to 3.5 on a 10-class problem) would squash the range the runs differ in.
+SKIP_FIRST = 0.05
 
 
 def best_epoch(frame: pd.DataFrame, column: str = "val_loss") -> int:
@@ -37,17 +46,21 @@ def best_epoch(frame: pd.DataFrame, column: str = "val_loss") -> int:
     return int(frame["epoch"].iloc[int(np.nanargmin(values))])
 
 
-def _star(star_epoch: StarEpoch, label: str, frame: pd.DataFrame) -> int | None:
+def _star(star_epoch: StarEpoch, label: str, frame: pd.DataFrame) -> list[int]:
+    """The epochs to mark in a cell (one per seed for a mapping to a list)."""
     if star_epoch is None:
-        return None
+        return []
     if star_epoch == "best":
-        return best_epoch(frame)
+        return [best_epoch(frame)]
     if callable(star_epoch):
-        return int(star_epoch(frame))
+        return [int(star_epoch(frame))]
     if isinstance(star_epoch, Mapping):
-        return star_epoch.get(label)
+        found = star_epoch.get(label)
+        if found is None:
+            return []
+        return [int(e) for e in found] if isinstance(found, Sequence) else [int(found)]
     if isinstance(star_epoch, int | np.integer):
-        return int(star_epoch)
+        return [int(star_epoch)]
     raise ConfigError(
         f"star_epoch={star_epoch!r}; expected None, 'best', an epoch, a dict label -> "
         "epoch, or a function frame -> epoch"
@@ -86,24 +99,28 @@ def history_grid(
     panels: Sequence[tuple[str, Sequence[str]]] = HISTORY_PANELS,
     x: str = "epoch",
 ) -> Figure:
-    """A grid of runs, each with a loss and an accuracy panel over epochs.
+    """A grid of runs or configurations, each with a loss and an accuracy panel.
 
     Train curves are dashed, validation (and test) curves solid. Panels of one kind in
-    one grid row share their y axis, so the runs of a row compare at a glance.
+    one grid row share their y axis, so the cells of a row compare at a glance.
 
     Args:
-        frames: label -> per-epoch DataFrame, laid out row by row in rows x cols
-            (default one run per row), or a 2-D list of (label, frame) or None cells.
+        frames: label -> per-epoch DataFrame (one run) or list of DataFrames (the seeds
+            of one configuration: drawn as their mean with the 95% t-interval of the mean
+            as a band), laid out row by row in rows x cols (default one per row), or a
+            2-D list of (label, frame(s)) or None cells.
         rows, cols: grid size for a dict of frames.
-        star_epoch: mark one epoch per run with a black star (legend: "kept epoch"): an
-            epoch number, "best" (lowest val_loss), label -> epoch, or a function
-            frame -> epoch.
+        star_epoch: mark epochs with a black star (legend: "kept epoch"): an epoch
+            number, "best" (lowest val_loss), label -> epoch or list of epochs (one per
+            seed, marked on the mean), or a function frame -> epoch.
         panels: (title, columns) per panel of a run; missing columns are skipped.
-        x: the x column. With ``x="step"`` (per-batch frames) a train column is drawn
-            as its moving average (EMA 0.9) over the raw per-batch values, faint.
+        x: the x column. With ``x="step"`` (per-batch frames) a run's train column is
+            drawn as its moving average (EMA 0.9) over the faint raw per-batch values; a
+            configuration's columns are each seed's moving average, then their mean;
+            the y axis leaves out the first 5 % of the steps.
 
     Returns:
-        The Figure: each run's label titles its first panel; the first run's panels
+        The Figure: each cell's label titles its first panel; the first cell's panels
         carry the legends, the bottom row the x labels.
     """
     cells = _cells(frames, rows, cols)
@@ -124,13 +141,16 @@ def history_grid(
                 if cell is None:
                     ax.set_axis_off()
                     continue
-                label, frame = cell
-                _draw_run(ax, frame, panels[p], x=x, star=_star(star_epoch, label, frame),
+                label, curves = cell
+                seeds = [curves] if isinstance(curves, pd.DataFrame) else list(curves)
+                if not seeds:
+                    raise ConfigError(f"history_grid: no histories for {label!r}")
+                _draw_run(ax, seeds, panels[p], x=x, stars=_star(star_epoch, label, seeds[0]),
                           legend=(r, c) == first, xlabel=r == last_row[c])  # fmt: skip
                 if p == 0:  # one title per run, over its panels
                     ax.set_title(label, loc="left", fontsize="medium")
                 drawn.append(ax)
-            _share_y(drawn)
+            _share_y(drawn, skip_first=x == "step")
     return fig
 
 
@@ -144,53 +164,123 @@ def _bottom_rows(cells: list[list]) -> dict[int, int]:
     return bottom
 
 
-def _share_y(axes: list) -> None:
-    """One y axis for `axes` (one panel kind of one grid row), scaled to all their data."""
+def _share_y(axes: list, *, skip_first: bool = False) -> None:
+    """One y axis for `axes` (one panel kind of one grid row), scaled to all their data
+    (with `skip_first`, to the data after the first SKIP_FIRST of the x range)."""
     for ax in axes[1:]:
         ax.sharey(axes[0])
-    if axes and axes[0].get_autoscaley_on():
-        axes[0].autoscale_view(scalex=False)
+    if not axes or not axes[0].get_autoscaley_on():
+        return
+    axes[0].autoscale_view(scalex=False)
+    if skip_first:
+        low, high = _later_range(axes)
+        if np.isfinite(low) and high > low:
+            pad = 0.08 * (high - low)
+            axes[0].set_ylim(low - pad, high + pad)
+
+
+def _later_range(axes: list) -> tuple[float, float]:
+    """The y range of the lines and bands of `axes` past the first SKIP_FIRST of x."""
+    values = []
+    for ax in axes:
+        for line in ax.get_lines():
+            xs, ys = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+            if xs.size and line.get_alpha() is None:  # faint raw batches do not set the range
+                values.append(ys[xs >= xs.min() + SKIP_FIRST * np.ptp(xs)])
+        for band in ax.collections:
+            for path in band.get_paths():
+                xy = path.vertices
+                values.append(xy[xy[:, 0] >= xy[:, 0].min() + SKIP_FIRST * np.ptp(xy[:, 0]), 1])
+    joined = np.concatenate(values) if values else np.zeros(0)
+    joined = joined[np.isfinite(joined)]
+    return (float(joined.min()), float(joined.max())) if joined.size else (np.nan, np.nan)
 
 
 def _draw_run(
-    ax, frame: pd.DataFrame, panel, *, x: str, star: int | None, legend: bool, xlabel: bool
+    ax,
+    frames: list[pd.DataFrame],
+    panel,
+    *,
+    x: str,
+    stars: list[int],
+    legend: bool,
+    xlabel: bool,
 ) -> None:
+    """One panel of one cell: a run's curves, or the mean and band of a configuration's."""
     name, columns = panel
-    if x not in frame.columns:
-        raise ConfigError(f"history frame has no {x!r} column; columns: {list(frame.columns)}")
-    present = [col for col in columns if col in frame.columns]
+    for frame in frames:
+        if x not in frame.columns:
+            raise ConfigError(f"history frame has no {x!r} column; columns: {list(frame.columns)}")
+    present = [col for col in columns if any(col in f.columns for f in frames)]
     if not present:
         raise ConfigError(
             f"history frame has none of {list(columns)} for the {name} panel; "
-            f"columns: {list(frame.columns)}"
+            f"columns: {list(frames[0].columns)}"
         )
-    xs = frame[x].to_numpy()
     for i, col in enumerate(present):
-        ys = frame[col].to_numpy(float)
         train = col.startswith("train")
         color = f"C{i}"
         label = _label(col)
-        if train and x == "step":  # per batch: the trend over the faint raw values
-            ax.plot(xs, ys, "-", color=color, lw=0.7, alpha=0.35, label=f"{label}, per batch")
-            ys, label = ema(ys), f"{label} ({EMA_NAME})"
+        if len(frames) == 1:
+            frame = frames[0]
+            xs, ys = frame[x].to_numpy(), frame[col].to_numpy(float)
+            if train and x == "step":  # per batch: the trend over the faint raw values
+                ax.plot(xs, ys, "-", color=color, lw=0.7, alpha=0.35,
+                        label=f"{label}, per batch")  # fmt: skip
+                ys, label = ema(ys), f"{label} ({EMA_NAME})"
+        else:
+            smooth = x == "step"  # per batch: each seed's moving average, then the mean
+            xs, ys, low, high = _seed_band(frames, x, col, smooth=smooth)
+            if smooth:
+                label = f"{label} ({EMA_NAME})"
+            if np.isfinite(low).any():
+                ax.fill_between(xs, low, high, color=color, alpha=0.18, lw=0)
         finite = np.isfinite(ys)  # a validation loss logged every k steps: join its points
         ax.plot(xs[finite], ys[finite], "--" if train else "-", color=color, label=label)
-        if star is not None:
+        for k, star in enumerate(stars):
             hit = np.flatnonzero(xs == star)
             if hit.size == 0:
                 raise ConfigError(
                     f"star epoch {star} is not in the history ({x} {xs.min()}..{xs.max()})"
                 )
-            ax.plot([star], [frame[col].iloc[hit[0]]], marker="*", ms=11, color="black", ls="",
-                    label="kept epoch" if i == 0 else None)  # fmt: skip
-    if "acc" in name or all(col.endswith("acc") for col in present):
-        ax.set_ylim(0.0, 1.01)
+            ax.plot([star], [ys[hit[0]]], marker="*", ms=11, color="black", ls="",
+                    label="kept epoch" if i == 0 and k == 0 else None)  # fmt: skip
     if xlabel:
         ax.set_xlabel(x)
     ax.set_ylabel(name)
     if legend:  # the first run's panels carry the key for all
         ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
+
+
+def _seed_band(
+    frames: Sequence[pd.DataFrame], x: str, column: str, *, smooth: bool
+) -> tuple[np.ndarray, ...]:
+    """x values and the mean over `frames` (seeds) of `column` with its 95% t-interval
+    (NaN where fewer than two seeds have a value); with `smooth`, each seed's EMA first."""
+    series = []
+    for frame in frames:
+        if column not in frame.columns:
+            continue
+        values = frame[column].to_numpy(float)
+        series.append(pd.Series(ema(values) if smooth else values, index=frame[x].to_numpy()))
+    values = pd.concat(series, axis=1).sort_index()
+    low, mean, high = _t_band(values.to_numpy(float))
+    return values.index.to_numpy(float), mean, low, high
+
+
+def _t_band(values: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, ...]:
+    """Row-wise `t_interval` of (rows, seeds) values over their finite entries: (low, mean,
+    high), the interval NaN where a row has fewer than two values."""
+    finite = np.isfinite(values)
+    n = finite.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(finite, values, 0.0).sum(axis=1) / n
+        square = np.where(finite, (values - mean[:, None]) ** 2, 0.0).sum(axis=1)
+        sd = np.sqrt(square / (n - 1))
+        half = stats.t.ppf((1 + confidence) / 2, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+    half = np.where(n >= 2, half, np.nan)
+    return mean - half, mean, mean + half
 
 
 def _label(column: str) -> str:
@@ -246,8 +336,6 @@ def learning_curve(
                 if np.isfinite(low).any():
                     ax.fill_between(xs, low, high, color=color, alpha=0.12)
         _scale_x(ax, xs_all, param, log_x)
-        if stat == "acc":
-            ax.set_ylim(0.0, 1.01)
         ax.set_xlabel(param)
         name = stat.replace("acc", "accuracy")
         ax.set_ylabel(name)
@@ -321,8 +409,6 @@ def epoch_curves(
                     ax.fill_between(epochs, low, high, color=drawn.get_color(), alpha=0.15)
         if log_y:
             ax.set_yscale("log")
-        elif all(m.endswith("acc") for m in metrics):
-            ax.set_ylim(0.0, 1.01)
         ax.set_title(panel, fontsize=10)
         ax.set_xlabel("epoch")
         ax.legend(fontsize="small")
@@ -343,3 +429,50 @@ def _epoch_band(frames: Sequence[pd.DataFrame], metric: str) -> tuple[np.ndarray
     if not rows:
         raise ConfigError(f"epoch_curves: no run has a {metric!r} column")
     return tuple(np.array(column, float) for column in zip(*rows, strict=True))
+
+
+_OUTPUT_TITLES = {"mean": "output mean", "mean_abs": "output mean |x|", "std": "output std"}
+_PHASE_STYLE = {"train": ("--", "C0", "training mode"), "eval": ("-", "C3", "evaluation mode")}
+
+
+def output_stats_figure(history: History, *, title: str | None = None) -> Figure:
+    """Each layer's output mean, mean |x| and std per epoch, in training mode (dashed) and
+    evaluation mode (solid), from a History that `PhaseStats` filled: one row per layer.
+
+    Dropout shows as a gap in mean |x| and std between the modes (training mode zeroes a
+    share p of the outputs and scales the rest by 1/(1-p)); batch norm as a gap in the
+    following layers (batch statistics against running ones).
+
+    Raises:
+        ConfigError: the History has no output statistics.
+    """
+    stats = output_stats(history)
+    if not stats:
+        raise ConfigError(
+            "output_stats_figure: the history has no layer output statistics; train with "
+            "fit(..., callbacks=[PhaseStats()])"
+        )
+    epochs = history.metric("epoch")
+    fig = Figure(figsize=(10.5, 0.6 + 1.7 * len(stats)), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(stats), len(OUTPUT_STATS), squeeze=False, sharex=True)
+    for row, (layer, per_stat) in enumerate(stats.items()):
+        for col, stat in enumerate(OUTPUT_STATS):
+            ax = axes[row, col]
+            for phase, values in per_stat.get(stat, {}).items():
+                style, color, label = _PHASE_STYLE[phase]
+                ax.plot(epochs, values, style, color=color, marker=".", label=label)
+            if row == 0:
+                ax.set_title(_OUTPUT_TITLES[stat], fontsize=10)
+            if col == 0:
+                ax.set_ylabel(layer, fontsize=9)
+            if row == len(stats) - 1:
+                ax.set_xlabel("epoch")
+            ax.tick_params(labelsize=8)
+            ax.grid(alpha=0.3)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside upper right", ncols=2, fontsize="small",
+               frameon=False)  # fmt: skip
+    fig.suptitle(title or "Layer outputs per epoch, training vs evaluation mode", fontsize=11,
+                 x=0.02, ha="left")  # fmt: skip
+    return fig

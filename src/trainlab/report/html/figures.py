@@ -1,8 +1,9 @@
 """The study figures on the index, in reading order, each with its caption.
 
-report.py writes the figures and, beside them, captions.json (file name -> what the
-figure shows): the one source of the captions. A figure without a caption there
-(e.g. left by an older version) is not shown.
+trainlab.report.writer draws the figures into OUT/figures and, beside them,
+captions.json (file name -> what the figure shows): the one source of the captions. A
+figure without a caption there (e.g. left by an older version) is not shown. The index
+shows copies in OUT/report/figures (`copy_study_figures`), so the report stands alone.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+from trainlab.report.html.portable import FIGURES_DIR, copy_if_changed
 from trainlab.report.html.render import CaptionedFigure, href
 from trainlab.report.writer import CAPTIONS_FILE
 from trainlab.study import studydir
@@ -30,10 +32,18 @@ def study_figures(out: Path, axes: list[str]) -> dict[str, CaptionedFigure]:
     names = [n for n in captions if (figures_dir / n).is_file()]
     ordered = sorted(names, key=lambda n: _order(n, axes))
     return {
-        name: CaptionedFigure(href("..", studydir.FIGURES_DIR, name), captions[name],
+        name: CaptionedFigure(href(FIGURES_DIR, *name.split("/")), captions[name],
                               wide=bool(_HISTORY_GRID.match(name)))
         for name in ordered
     }  # fmt: skip
+
+
+def copy_study_figures(out: Path, report: Path) -> None:
+    """Copy each captioned study figure into OUT/report/figures (those that changed)."""
+    figures_dir = out / studydir.FIGURES_DIR
+    for name in _read_captions(figures_dir / CAPTIONS_FILE):
+        if (figures_dir / name).is_file():
+            copy_if_changed(figures_dir / name, report / FIGURES_DIR / name)
 
 
 def _order(name: str, axes: list[str]) -> tuple:

@@ -18,6 +18,7 @@ import pandas as pd
 from trainlab.report.analysis import StudyAnalysis
 from trainlab.report.html import format as fmt
 from trainlab.report.html.answer import answer_block
+from trainlab.report.html.explore import as_script
 from trainlab.report.html.figures import study_figures
 from trainlab.report.html.render import REFRESH_S, href, markdown_to_html, render_page
 from trainlab.report.html.runs import RUNNING, RunView, page_href
@@ -41,6 +42,7 @@ def index_page(
     configs: pd.DataFrame,
     noise: dict[str, float],
     running: bool,
+    page_data: dict[str, Any],
 ) -> str:
     """The HTML of OUT/report/index.html.
 
@@ -50,6 +52,7 @@ def index_page(
         configs: the per-configuration table (`results.configurations`).
         noise: seed sd per metric, to round per-run numbers to.
         running: the study is running: the page reloads itself.
+        page_data: what the curves and tables' checkboxes need (`explore.study_data`).
     """
     axes = list(study.get("axes", {}))
     ctx = TableContext(
@@ -57,11 +60,12 @@ def index_page(
         metric=analysis.metric, levels={a: list(v) for a, v in study.get("axes", {}).items()},
         noise=noise, n_grids=len(study.get("grids") or [axes]),
     )  # fmt: skip
-    runs = runs_table(ctx)
-    tables = [configs_table(ctx, configs, analysis.best), runs]
+    shown = set(page_data["default"])
+    runs = runs_table(ctx, picked=set())
+    tables = [configs_table(ctx, configs, analysis.best, picked=shown), runs]
     csv_files = {runs.id: studydir.RESULTS_FILE, tables[0].id: studydir.CONFIGS_FILE}
     tables = [
-        dataclasses.replace(t, csv=href("..", csv_files[t.id]))
+        dataclasses.replace(t, csv=href(csv_files[t.id]))
         if (out / csv_files[t.id]).is_file() else t
         for t in tables if t.rows
     ]  # fmt: skip
@@ -70,8 +74,9 @@ def index_page(
     return render_page(
         "index.html",
         title=f"{name}: study report",
-        script=True,
         refresh=REFRESH_S if running else None,
+        page_data=as_script(page_data),
+        curves=any(r["curves"] for r in page_data["runs"]),
         name=name,
         description=str(study.get("description") or "").strip(),
         running=running,
@@ -135,7 +140,7 @@ def _findings(out: Path) -> dict[str, Any] | None:
     except OSError:
         return None
     return {"html": markdown_to_html(text, heading_offset=1), "written": fmt.clock(written),
-            "href": href("..", studydir.FINDINGS_FILE)}  # fmt: skip
+            "href": href(studydir.FINDINGS_FILE)}  # fmt: skip
 
 
 def _modified(directory: Path) -> str:

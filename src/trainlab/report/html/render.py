@@ -1,8 +1,9 @@
 """Turning page data into HTML: Jinja2 templates from package data, Markdown via markdown-it.
 
 Templates live in ``trainlab/report/html/templates`` and escape every value unless it is
-marked `Markup`; the CSS and the sort script of ``assets`` are embedded in each
-page, so a page stands alone when the study folder is zipped and opened from disk.
+marked `Markup`; the CSS of ``assets`` is embedded in each page, its scripts (and the
+vendored chart library) are copied once into OUT/report/assets and linked relatively
+(`portable`), so the report folder stands alone when zipped and opened from disk.
 """
 
 from __future__ import annotations
@@ -37,15 +38,20 @@ class CaptionedFigure:
     video: bool = False
 
 
-def render_page(template: str, *, title: str, script: bool = False, **context: Any) -> str:
-    """A full HTML page from `template` with the embedded CSS (and sort script)."""
+def render_page(template: str, *, title: str, root: str = "", **context: Any) -> str:
+    """A full HTML page from `template` with the embedded CSS.
+
+    Args:
+        root: the address of OUT/report from the page ("" for the index, "../" for a
+            run page), where its scripts, data and copies are.
+    """
     return (
         _environment()
         .get_template(template)
         .render(
             title=title,
+            root=root,
             css=Markup(_asset("report.css")),  # our own file: embedded as is
-            script=Markup(_asset("sort_table.js")) if script else None,
             version=__version__,
             **context,
         )
@@ -94,5 +100,5 @@ def _markdown() -> MarkdownIt:
 
 @functools.cache
 def _asset(name: str) -> str:
-    """A file of assets/, embedded in every page so each page stands alone."""
+    """A file of assets/, embedded in every page."""
     return (ASSETS / name).read_text(encoding="utf-8")

@@ -1,52 +1,53 @@
 """A browsable HTML report of a study, built from its output directory.
 
 OUT/report/index.html          the answer (best configuration, what matters, questions,
-                               diagnoses), runs in flight, tables, figures, glossary
+                               diagnoses), runs in flight, the curves of chosen runs and
+                               configurations, tables, figures, glossary
+OUT/report/compare.html        two runs side by side at the same step
 OUT/report/runs/<run>.html     one page per run: state, error, diagnoses, metrics,
-                               curves, dashboard, movie, config and its files
-OUT/report/history/<run>.png   the run's loss and accuracy curves
+                               curves, the player, dashboard, movie, config and its files
+OUT/report/data/, assets/, figures/, files/   what the pages load and show
+                               (`rundata`, `portable`)
 
-Every link and image path is relative and every page embeds its CSS and script,
-so the OUT folder can be zipped, shared and opened from disk with no server and
-no network. `trainlab run --html` calls `write_html_report` every few seconds
-while the study runs (finished runs appear as they finish, the pages reload
-themselves) and once more at the end. This module writes the files; the
-the other modules of this package only build pages.
+Every link and image path is relative and the folder holds everything its pages show,
+so OUT/report alone can be zipped, shared and opened from disk with no server and no
+network. `trainlab run --html` calls `write_html_report` every few seconds while the
+study runs (finished runs appear as they finish, the pages reload themselves) and once
+more at the end; a finished run's data and copies are written once and then kept. This
+module writes the files; the other modules of this package build pages and data.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-from matplotlib.figure import Figure
-
-from trainlab.atomic import atomic_write_text, save_figure
+from trainlab.atomic import atomic_write_text
 from trainlab.errors import TrainlabError
-from trainlab.monitor.record import JSON_NAME
-from trainlab.report.analysis import analyze
+from trainlab.report.analysis import StudyAnalysis, analyze
+from trainlab.report.html.explore import as_script, study_data
+from trainlab.report.html.figures import copy_study_figures
 from trainlab.report.html.index import index_page
-from trainlab.report.html.render import href
+from trainlab.report.html.portable import copy_assets, copy_if_changed
+from trainlab.report.html.render import render_page
 from trainlab.report.html.run_page import Neighbours, run_page
+from trainlab.report.html.rundata import RunData, write_run_data
 from trainlab.report.html.runs import RUN_PAGES_DIR, RunView, read_runs
 from trainlab.report.html.tables import seed_noise
 from trainlab.report.results import collect_results, configurations
-from trainlab.report.writer import batch_losses
-from trainlab.run import rundir
 from trainlab.study import studydir
-from trainlab.viz import history_grid
 
 REPORT_DIR = studydir.REPORT_DIR
 INDEX_FILE = "index.html"
-HISTORY_DIR = "history"
-EPOCH_CURVES_MIN = 3  # fewer epochs than this: plot per-batch losses instead (as report.py)
-BATCH_PANELS = (("loss per batch", ("train_loss", "val_loss")),)
+COMPARE_FILE = "compare.html"
+# The study's tables and findings, copied beside the index for its links.
+COPIED = (studydir.RESULTS_FILE, studydir.CONFIGS_FILE, studydir.FINDINGS_FILE)
 # What reading a run directory that is being redone (emptied, rewritten) can raise.
 READ_ERRORS = (OSError, ValueError, TrainlabError)
 
 
 def write_html_report(out: str | Path) -> Path:
-    """Write ``OUT/report/index.html`` and one page per started run; return the index path.
+    """Write ``OUT/report/index.html``, the compare page and one page per started run;
+    return the index path.
 
     Safe to call while the study runs (from its driver or another process): run
     directories being written are read as far as they are, and every page is
@@ -64,22 +65,67 @@ def write_html_report(out: str | Path) -> Path:
     configs = configurations(analysis.table, axes)
     noise = seed_noise(configs)
     report = out / REPORT_DIR
+    copy_assets(report)
+    copy_study_figures(out, report)
+    for name in COPIED:
+        if (out / name).is_file():
+            copy_if_changed(out / name, report / name)
+    data = {v.name: _run_data(v, report) for v in views if v.finished}
+    points = _points(views)
     started = [v for v in views if v.directory is not None]
     for i, view in enumerate(started):
         neighbours = Neighbours(
             started[i - 1].name if i else None,
             started[i + 1].name if i + 1 < len(started) else None,
         )
+        point = points.get(view.name, "")
+        mates = [v.name for v in views if points.get(v.name) == point and data.get(v.name)
+                 and data[v.name].curves]  # fmt: skip
         page = run_page(
             view, study_name=str(study.get("name", "")), neighbours=neighbours,
-            history=_history_plot(view, report), noise=noise, running=running,
+            data=data.get(view.name, RunData()), mates=mates, point=point, noise=noise,
+            running=running, report=report,
         )  # fmt: skip
         _write_if_changed(report / RUN_PAGES_DIR / f"{view.name}.html", page)
+    ranking = _ranking(analysis)
+    _write_if_changed(report / COMPARE_FILE, _compare_page(study, views, ranking, data, analysis))
     index = report / INDEX_FILE
-    page = index_page(out, study, analysis, views, configs=configs, noise=noise,
-                      running=running)  # fmt: skip
+    page = index_page(
+        out, study, analysis, views, configs=configs, noise=noise, running=running,
+        page_data=study_data(views, ranking, data, metric=analysis.metric),
+    )  # fmt: skip
     atomic_write_text(index, page)
     return index
+
+
+def _run_data(view: RunView, report: Path) -> RunData:
+    """The run's data files, written when missing or older than the run's files."""
+    try:
+        return write_run_data(view.directory, view.name, report)
+    except READ_ERRORS:  # e.g. the run is being redone: its directory was just emptied
+        return RunData()
+
+
+def _points(views: list[RunView]) -> dict[str, str]:
+    """Run -> its configuration (grid point), from run.json or config.json."""
+    return {v.name: str((v.meta or v.config).get("point", v.name)) for v in views}
+
+
+def _ranking(analysis: StudyAnalysis) -> list[str]:
+    """The configurations best first, as the study's ranking rule orders them."""
+    if analysis.best is not None:
+        return [str(p) for p in analysis.best.table["point"]]
+    return [str(p) for p in dict.fromkeys(analysis.table["point"].dropna())]
+
+
+def _compare_page(study: dict, views: list[RunView], ranking: list[str], data, analysis) -> str:
+    name = str(study.get("name") or "study")
+    return render_page(
+        "compare.html", title=f"{name}: compare two runs", root="", refresh=None,
+        study_name=name,
+        page_data=as_script(study_data(views, ranking, data, metric=analysis.metric,
+                                       with_metrics=True)),
+    )  # fmt: skip
 
 
 def _write_if_changed(path: Path, text: str) -> None:
@@ -91,70 +137,3 @@ def _write_if_changed(path: Path, text: str) -> None:
     except OSError:
         pass
     atomic_write_text(path, text)
-
-
-# --- The per-run history plot ----------------------------------------------------------------
-
-_EPOCH_CAPTION = (
-    "Per epoch: loss and accuracy on the validation set (solid) and on a fixed subset of the "
-    "training samples (dashed), both scored in eval mode at the end of the epoch; the star "
-    "marks the epoch whose weights the run kept."
-)
-_BATCH_CAPTION = (
-    "Per batch: the training loss, smoothed (an exponential moving average, dashed) over the "
-    "faint loss of each batch, and the loss on a fixed subset of {val_size} validation "
-    "samples scored after it (solid). Drawn per batch because the run trained fewer than 3 "
-    "epochs."
-)
-_TRAIN_BATCH_CAPTION = (
-    "Per batch: the training loss, smoothed (dashed) over the faint loss of each batch. The "
-    "run was not monitored, so there is no per-batch validation loss; drawn per batch "
-    "because it trained fewer than 3 epochs."
-)
-
-
-def _history_plot(view: RunView, report: Path) -> tuple[str, str] | None:
-    """(address from the run page, caption) of the run's curves, redrawn only when its
-    files are newer than the plot; None when the run has not finished or has nothing to plot.
-
-    Per-epoch curves from history.csv when the run has enough epochs, else the
-    per-batch losses of its record (or of batches.csv without a record).
-    """
-    if view.directory is None or not view.finished:
-        return None
-    directory = view.directory
-    target = report / HISTORY_DIR / f"{view.name}.png"
-    try:
-        history = pd.read_csv(directory / rundir.HISTORY_FILE)
-        if len(history) >= EPOCH_CURVES_MIN:
-            caption = _EPOCH_CAPTION
-        elif (directory / JSON_NAME).is_file():  # batch_losses reads the record
-            caption = _BATCH_CAPTION.format(val_size=view.setting("monitor", "val_size", "the"))
-        else:
-            caption = _TRAIN_BATCH_CAPTION
-        if not _is_current(target, directory):
-            fig = _history_figure(view, history)
-            if fig is None:
-                return None
-            save_figure(fig, target)
-    except READ_ERRORS:  # e.g. the run is being redone: its directory was just emptied
-        return None
-    return "../" + href(HISTORY_DIR, target.name), caption
-
-
-def _is_current(target: Path, directory: Path) -> bool:
-    """The plot exists and is newer than every file it is drawn from."""
-    names = (rundir.HISTORY_FILE, rundir.BATCHES_FILE, *rundir.RECORD_FILES)
-    sources = [directory / name for name in names if (directory / name).is_file()]
-    return target.is_file() and target.stat().st_mtime >= max(p.stat().st_mtime for p in sources)
-
-
-def _history_figure(view: RunView, history: pd.DataFrame) -> Figure | None:
-    if len(history) >= EPOCH_CURVES_MIN:
-        kept = (view.meta or {}).get("metrics", {}).get("kept_epoch")
-        star = int(kept) if kept in set(history["epoch"]) else None
-        return history_grid({view.name: history}, 1, 1, star_epoch=star)
-    batches = batch_losses(view.directory)
-    if batches is None or batches.empty:
-        return None
-    return history_grid({view.name: batches}, 1, 1, x="step", panels=BATCH_PANELS)

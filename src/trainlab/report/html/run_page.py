@@ -1,5 +1,7 @@
 """One run's page (OUT/report/runs/<run>.html): state, problems, diagnoses, metrics,
-figures, config and files, from what `runs.read_runs` read of its directory."""
+curves, the player, figures, config and files, from what `runs.read_runs` read of its
+directory. The pictures it shows are copies in OUT/report/files/<run>/ (`portable`);
+the Files list links to the run directory itself, in the study folder."""
 
 from __future__ import annotations
 
@@ -10,7 +12,10 @@ from typing import Any
 
 from trainlab.diagnose import Diagnosis
 from trainlab.report.html import format as fmt
+from trainlab.report.html.explore import as_script, run_data
+from trainlab.report.html.portable import copy_run_file, file_href
 from trainlab.report.html.render import REFRESH_S, CaptionedFigure, href, render_page
+from trainlab.report.html.rundata import RunData
 from trainlab.report.html.runs import RunView
 from trainlab.report.html.tables import status_class
 from trainlab.run import rundir
@@ -42,14 +47,20 @@ def run_page(
     *,
     study_name: str,
     neighbours: Neighbours,
-    history: tuple[str, str] | None,
+    data: RunData,
+    mates: list[str],
+    point: str,
     noise: dict[str, float],
     running: bool,
+    report: Path,
 ) -> str:
-    """The HTML page of one run (OUT/report/runs/<run>.html).
+    """The HTML page of one run (OUT/report/runs/<run>.html); copies the pictures it
+    shows into `report` (OUT/report).
 
     Args:
-        history: the address and caption of the run's curves (drawn by report.py), or None.
+        data: the run's data files (its curves and the player's).
+        mates: the runs of its configuration that have curves (itself included).
+        point: its configuration.
         noise: seed sd per metric, to round the run's metrics to.
         running: the study is running: an unfinished run's page reloads itself.
     """
@@ -58,7 +69,14 @@ def run_page(
     return render_page(
         "run.html",
         title=f"{view.name}: {view.status}",
+        root="../",
         refresh=REFRESH_S if running and not view.finished else None,
+        page_data=as_script(run_data(view, mates, point)),
+        curves=data.curves is not None,
+        player=data.player is not None,
+        player_caption=_PLAYER_CAPTION,
+        mates=len(mates),
+        run_point=point,
         study_name=study_name,
         neighbours=[
             (word, other, href(f"{other}.html"))
@@ -72,11 +90,11 @@ def run_page(
         levels=(view.meta or view.config).get("varied", {}),
         state=_state(view),
         error=_error(view),
-        diagnoses=[(d, _diagnosis_figure(view, d, files)) for d in view.diagnoses],
+        diagnoses=[(d, _diagnosis_figure(view, d, report)) for d in view.diagnoses],
         metrics=_metric_rows(meta.get("metrics", {}), noise),
         last_is_kept=_last_is_kept(meta.get("metrics", {})),
         timings=[(k, f"{v:.2f} s") for k, v in meta.get("timings", {}).items()],
-        figures=_figures(view, history, files),
+        figures=_figures(view, report),
         config=_config_sections(view.config.get("config", {})),
         config_version=view.config.get("trainlab_version", "unknown"),
         files=_files(view.directory, files),
@@ -164,35 +182,50 @@ def _last_is_kept(metrics: dict[str, Any]) -> bool:
 # --- Figures ---------------------------------------------------------------------------------
 
 
-def _figures(view: RunView, history: tuple[str, str] | None, files: str) -> list[CaptionedFigure]:
-    """The run's figures with their captions: curves, dashboard, movie, test predictions."""
-    figures = [CaptionedFigure(*history)] if history is not None else []
+_PLAYER_CAPTION = (
+    "Every panel at the step the slider sets (play runs through the steps; click a chart "
+    "to jump there). Top: the loss and the signals the diagnoses read, per layer or "
+    "activation, with a marker at the step; below, per layer, the distribution of its "
+    "weights, gradients, net values (before the activation) and outputs (after it) at "
+    "that step as the share of elements in each of 40 fixed bins (filled), over the first "
+    "step's (dashed). The bins are computed from the 21 quantiles the monitor stored per "
+    "step (linear between quantiles, so shapes finer than 5% of the elements are not "
+    "known); they span each tensor's usual range over the run, and the share beyond it "
+    "is written beside its name."
+)
+
+
+def _figures(view: RunView, report: Path) -> list[CaptionedFigure]:
+    """The run's pictures with their captions: dashboard, movie, test predictions."""
+    figures: list[CaptionedFigure] = []
     directory = view.directory
     if directory is None or not view.finished:
         return figures  # the files below are written at the end of the run
     steps = (view.meta or {}).get("metrics", {}).get("steps", 0)
-    if (directory / rundir.DASHBOARD_FILE).is_file():
+    if copy_run_file(directory, view.name, rundir.DASHBOARD_FILE, report):
         caption = _dashboard_caption(view, steps)
-        figures.append(CaptionedFigure(f"{files}/{rundir.DASHBOARD_FILE}", caption, wide=True))
+        figures.append(
+            CaptionedFigure(file_href(view.name, rundir.DASHBOARD_FILE), caption, wide=True)
+        )
     movie = rundir.movie_path(directory)
-    if movie is not None:
+    if movie is not None and copy_run_file(directory, view.name, movie.name, report):
         frames = min(steps, view.setting("output", "movie_frames", steps)) if steps else "its"
         caption = (
             f"Training movie, {frames} frames (every step, or steps spread evenly over a long "
-            "run): the dashboard up to the frame's step (grey marker, step counter at the top "
-            "right) and, beside each layer, the distribution at that step over the faint "
-            "outline of the first."
+            "run), for sharing: the dashboard up to the frame's step (grey marker, step counter "
+            "at the top right) and, beside each layer, the distribution at that step over the "
+            "faint outline of the first. The player above reaches every step."
         )
         figures.append(
-            CaptionedFigure(f"{files}/{href(movie.name)}", caption, wide=True,
+            CaptionedFigure(file_href(view.name, movie.name), caption, wide=True,
                             video=movie.suffix == ".mp4")
         )  # fmt: skip
-    if (directory / rundir.TEST_PREDICTIONS_FILE).is_file():
+    if copy_run_file(directory, view.name, rundir.TEST_PREDICTIONS_FILE, report):
         caption = (
             f"The first {TEST_GRID_IMAGES} test images with the kept model's prediction and "
             "the true class; wrong predictions in red."
         )
-        figures.append(CaptionedFigure(f"{files}/{rundir.TEST_PREDICTIONS_FILE}", caption))
+        figures.append(CaptionedFigure(file_href(view.name, rundir.TEST_PREDICTIONS_FILE), caption))
     return figures
 
 
@@ -213,17 +246,20 @@ def _dashboard_caption(view: RunView, steps: int) -> str:
     )
 
 
-def _diagnosis_figure(view: RunView, diagnosis: Diagnosis, files: str) -> CaptionedFigure | None:
-    """The figure a diagnosis names, when it is a file inside the run directory."""
+def _diagnosis_figure(view: RunView, diagnosis: Diagnosis, report: Path) -> CaptionedFigure | None:
+    """The figure a diagnosis names, when it is a file inside the run directory (copied
+    into the report)."""
     name = Path(diagnosis.figure)
     inside = diagnosis.figure and not name.is_absolute() and ".." not in name.parts
-    if not inside or view.directory is None or not (view.directory / name).is_file():
+    if not inside or view.directory is None:
+        return None
+    if not copy_run_file(view.directory, view.name, name.as_posix(), report):
         return None
     where = diagnosis.where()
     caption = diagnosis.caption or (
         f"What the monitor saw for {diagnosis.label}{f' ({where})' if where else ''}."
     )
-    return CaptionedFigure(f"{files}/{href(*name.parts)}", caption)
+    return CaptionedFigure(file_href(view.name, name.as_posix()), caption)
 
 
 # --- Config and files ------------------------------------------------------------------------

@@ -95,10 +95,13 @@ class Cell:
 
 @dataclass(frozen=True)
 class Row:
-    """A table row; `best` rows are highlighted."""
+    """A table row; `best` rows are highlighted. `pick` is what its checkbox adds to the
+    curves: ("run", name) or ("point", configuration); `picked`: checked at first."""
 
     cells: list[Cell]
     best: bool = False
+    pick: tuple[str, str] | None = None
+    picked: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,8 @@ class Table:
     best: str = ""  # tooltip of the highlighted row
     note: str = ""  # under the table, e.g. which columns are left out and why
     csv: str = ""  # the same rows as a CSV file, when report.py has written it
+    pick: str = ""  # header of the checkbox column that chooses rows for the curves
+    filter: bool = False  # a box above the table that filters its rows
 
 
 @dataclass
@@ -159,13 +164,25 @@ def metric_column(metric: Metric, key: str | None = None, note: str = "") -> Col
     return Column(key or metric.name, metric.label, f"{metric.description}{better}{note}", True)
 
 
-def runs_table(ctx: TableContext) -> Table:
-    """One row per run directory, ranked best first, sortable by any column."""
+PICK_RUNS = "plot"  # the checkbox column's header: check a row to draw its curves
+FILTER_ABOVE = 20  # runs tables longer than this get a filter box
+
+
+def runs_table(ctx: TableContext, *, picked: set[str] = frozenset()) -> Table:
+    """One row per run directory, ranked best first, sortable by any column; a checkbox
+    per run that has curves adds them to the index's chart (`picked` checked)."""
     table = ctx.table
     columns = [RUN_COLUMNS["run"], RUN_COLUMNS["point"], RUN_COLUMNS["seed"]]
     columns += [axis_column(a, ctx.levels.get(a, []), _numeric(table[a])) for a in ctx.axes
                 if a in table and table[a].notna().any()]  # fmt: skip
-    known = {*IDENTITY_COLUMNS, *ctx.axes, *METRIC_COLUMNS, *STATUS_COLUMNS, "grids"}
+    known = {
+        *IDENTITY_COLUMNS,
+        *ctx.axes,
+        *METRIC_COLUMNS,
+        *STATUS_COLUMNS,
+        "grids",
+        "diagnoses",
+    }  # the diagnoses column below reads them from run.json
     columns += [Column(c, f"{c} (extra)", _EXTRA_SETTING, _numeric(table[c]))
                 for c in table.columns if c not in known and table[c].notna().any()]  # fmt: skip
     metrics, hidden = _metric_columns(table, ctx.metric)
@@ -179,9 +196,10 @@ def runs_table(ctx: TableContext) -> Table:
         columns.append(RUN_COLUMNS["grids"])
     best = _best_run(table, ctx.metric)
     rows = [
-        Row([_run_cell(column, record, ctx) for column in columns], best=record["run"] == best)
+        Row([_run_cell(column, record, ctx) for column in columns], best=record["run"] == best,
+            pick=("run", str(record["run"])), picked=record["run"] in picked)
         for record in table.to_dict("records")
-    ]
+    ]  # fmt: skip
     note = ""
     if hidden:
         same = "; ".join(f"{h.label} (= {s.label})" for h, s in hidden)
@@ -189,13 +207,22 @@ def runs_table(ctx: TableContext) -> Table:
     return Table(
         "results-table", "Runs",
         f"One row per run, best {ctx.metric.label} first; click a header to sort by it, a run "
-        "to open its page.",
-        columns, rows, best=f"The best run by {ctx.metric.label}", note=note,
+        f"to open its page; check {PICK_RUNS} to draw a run's curves above (two runs: compare "
+        "them side by side).",
+        columns, rows, best=f"The best run by {ctx.metric.label}", note=note, pick=PICK_RUNS,
+        filter=len(rows) > FILTER_ABOVE,
     )  # fmt: skip
 
 
-def configs_table(ctx: TableContext, configs: pd.DataFrame, best: BestSet | None) -> Table:
-    """One row per configuration: means with 95% intervals over seeds, best first."""
+def configs_table(
+    ctx: TableContext,
+    configs: pd.DataFrame,
+    best: BestSet | None,
+    *,
+    picked: set[str] = frozenset(),
+) -> Table:
+    """One row per configuration: means with 95% intervals over seeds, best first; a
+    checkbox draws its mean curve with the seed band (`picked` checked)."""
     metric = ctx.metric
     present = [a for a in ctx.axes if a in configs and configs[a].notna().any()]
     others = [
@@ -220,12 +247,15 @@ def configs_table(ctx: TableContext, configs: pd.DataFrame, best: BestSet | None
         point = record["point"]
         versus = standing.loc[point].to_dict() if point in standing.index else {}
         cells = [_config_cell(c, record, versus) for c in columns]
-        rows.append(Row(cells, best=best is not None and point == best.point))
+        rows.append(Row(cells, best=best is not None and point == best.point,
+                        pick=("point", str(point)), picked=str(point) in picked))  # fmt: skip
     return Table(
         "configs-table", "Configurations",
         f"One row per configuration, best mean {metric.label} first: each cell is the mean "
-        "over the configuration's seeds with its 95% t-interval.",
-        columns, rows, best=f"The best configuration by mean {metric.label}",
+        f"over the configuration's seeds with its 95% t-interval; check {PICK_RUNS} to draw "
+        "its curves above.",
+        columns, rows, best=f"The best configuration by mean {metric.label}", pick=PICK_RUNS,
+        filter=len(rows) > FILTER_ABOVE,
     )  # fmt: skip
 
 

@@ -38,6 +38,7 @@
 
   for (const table of document.querySelectorAll("table.sortable")) {
     for (const th of table.tHead.rows[0].cells) {
+      if (th.dataset.type === "none") continue; // the checkbox column
       th.addEventListener("click", () => sortBy(table, th));
     }
   }
