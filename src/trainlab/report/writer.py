@@ -42,15 +42,15 @@ from trainlab.viz import (
     learning_curve,
     sample_grid,
 )
+from trainlab.viz.curves import SKIP_FIRST
 from trainlab.viz.effects import effects_figure
 from trainlab.viz.questions import question_figure
+from trainlab.viz.smoothing import EMA_NAME
 
 CAPTIONS_FILE = "captions.json"
 HISTORY_GRID_RUNS = 24  # configurations drawn in one history grid at most (the first ones)
-from trainlab.viz.curves import SKIP_FIRST
 LOG_AXES = ("lr", "weight_decay", "wd", "l1", "l2", "decay")  # rates and decays: log x axis
 MAX_LINES = 6  # a learning curve draws one line per level of the sub-grid's other axes
-from trainlab.viz.smoothing import EMA_NAME
 
 
 def write_report(out: str | Path) -> StudyAnalysis:
@@ -187,11 +187,6 @@ def _history_caption(
         if n_seeds > 1
         else "one seed per configuration"
     )
-
-
-def _read_captions(figures: Path) -> dict[str, str]:
-    try:
-        return json.loads((figures / CAPTIONS_FILE).read_text(encoding="utf-8"))
     if per_epoch:
         what = (
             "Training (dashed) and validation (solid) loss and accuracy per epoch, scored in "
@@ -209,6 +204,11 @@ def _read_captions(figures: Path) -> dict[str, str]:
     star = "; a star marks the epoch a seed's early stopping kept" if stars else ""
     extra = f" The {more} further configurations are in the tables." if more > 0 else ""
     return f"Each panel is one configuration{heading}{rows}: {mean}. {what}{star}.{extra}"
+
+
+def _read_captions(figures: Path) -> dict[str, str]:
+    try:
+        return json.loads((figures / CAPTIONS_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 
@@ -275,12 +275,12 @@ def _history_grid(
                 frames[labels[p]] = losses
         if not frames:
             return None
+        stars = {}
         fig = history_grid(
             _layout(first_rows, axes, frames), x="step",
             panels=(("loss per batch", ("train_loss", "val_loss")),),
         )  # fmt: skip
     save_figure(fig, path)
-        stars = {}
     return _history_caption(heading, axes, n_seeds, per_epoch=per_epoch, stars=bool(stars),
                             val_size=_monitor_val_size(out, ordered["run"].iloc[0]),
                             more=len(dict.fromkeys(ordered["point"])) - len(points))  # fmt: skip
