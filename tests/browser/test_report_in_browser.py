@@ -33,7 +33,7 @@ def _column(page, header: str) -> tuple[list[str], int]:
 def test_every_page_loads_from_disk_without_errors(chromium, study_report):
     page = chromium.new_page()
     pages = sorted((study_report / "report").rglob("*.html"))
-    assert len(pages) == 1 + 4  # the index and one page per run
+    assert len(pages) == 2 + 4  # the index, the compare page and one page per run
     n_movies = 0
     for path in pages:
         page.goto(path.as_uri())

@@ -401,6 +401,7 @@
         plugins: [panZoomPlugin(rangeChanged)],
       }, data, holder);
       hideLegend(chart, (s) => s.label === "95% band");
+      holder.chart = chart;
       applyRange();
       el.dataset.series = String(columns.length);
       el.dataset.drawn = String(drawing);
@@ -651,13 +652,15 @@
         scales: { x: { time: false, range: [h.edges[0], h.edges[BINS]] },
           y: { range: [0, Math.max(1e-9, h.top * 100)] } },
         series: [{ label: "value", value: (u, v) => fmt(v) },
-          { label: "first step", stroke: "#57606a", width: 1.2, dash: [4, 3], paths: stepped,
+          { label: tensor.first === 0 ? "initial" : "first step", stroke: "#57606a", width: 1.2,
+            dash: [4, 3], paths: stepped,
             points: { show: false }, value: (u, v) => (v === null ? "–" : v.toFixed(1) + "%") },
           { label: "this step", stroke: color, fill: color + "55", width: 1.2, paths: stepped,
             points: { show: false }, value: (u, v) => (v === null ? "–" : v.toFixed(1) + "%") }],
         axes: [{ size: 30 }, { size: 40, values: (u, vals) => vals.map((v) => v + "%") }],
         legend: { show: false }, cursor: { drag: { x: false, y: false } },
       }, [h.edges.slice(), initial, initial], box);
+      box.chart = u; // for tests and the console: the panel's uPlot
       return { h, u, row, title, tensor };
     }
 
@@ -689,6 +692,7 @@
       },
     };
     api.setStep(0);
+    el.player = api;
     return api;
   };
 
@@ -733,7 +737,14 @@
     if (!el) return;
     const byPoint = {};
     for (const c of study.configs) byPoint[c.point] = c;
-    const boxes = () => Array.from(document.querySelectorAll("input.pick"));
+    const boxes = () => Array.from(document.querySelectorAll("input.pick:not([disabled])"));
+    const drawn = new Set(study.runs.filter((r) => r.curves).map((r) => r.name));
+    for (const b of document.querySelectorAll("input.pick[data-run]")) {
+      if (!drawn.has(b.dataset.run)) {
+        b.disabled = true;
+        b.title = "This run has no curves (it did not finish).";
+      }
+    }
     const saved = TL.remember("picks");
     if (saved.picks) {
       for (const b of boxes()) b.checked = saved.picks.includes(b.dataset.pick);
