@@ -1,8 +1,15 @@
-"""Test-wide settings, and the tiny study over generated data that the stage tests share."""
+"""Test-wide settings, the tiny study over generated data that the stage tests share, the
+command line called in this process, and waiting with one deadline."""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import torch
 
+from trainlab import cli
 from trainlab.data.synthetic import write_synthetic
 
 
@@ -59,3 +66,60 @@ val_size = 64
         return path
 
     return write
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What one `trainlab` command printed, and its exit code."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def error(self) -> str:
+        """The one line a user mistake prints (exit 2, no traceback), without its prefix."""
+        assert self.code == 2, (self.code, self.err)
+        lines = self.err.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in self.err, self.err
+        return lines[0].removeprefix("trainlab: error: ")
+
+
+@pytest.fixture
+def run_cli(capsys) -> Callable[..., CliResult]:
+    """`trainlab ARGS` called in this process (`trainlab.cli.main`), as a user types it;
+    returns its exit code and output. A bug raises here, with its traceback."""
+
+    def run(*args: Any) -> CliResult:
+        capsys.readouterr()  # what the test printed before is not the command's
+        try:
+            code = cli.main([str(a) for a in args])
+        except SystemExit as done:  # argparse: --help, --version, usage errors
+            code = done.code
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+def _wait_until(
+    predicate: Callable[[], Any], timeout: float, what: str | Callable[[], str], *,
+    every: float = 0.05,
+) -> Any:  # fmt: skip
+    """The first truthy value of `predicate()`, asked every `every` seconds until one
+    deadline `timeout` seconds away; after it the test fails saying `what` it waited for."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            said = what() if callable(what) else what
+            pytest.fail(f"waited {timeout:g} s for {said}")
+        time.sleep(every)
+
+
+@pytest.fixture
+def wait_until() -> Callable[..., Any]:
+    """`wait_until(predicate, timeout, what)`: poll with one deadline (see `_wait_until`)."""
+    return _wait_until

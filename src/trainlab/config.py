@@ -4,21 +4,31 @@ Each concern has its own frozen dataclass beside the code that uses it
 (`trainlab.data.DataConfig`, `trainlab.models.ModelConfig`, ...), declared with
 the field helpers below; `build` turns a TOML/JSON table into one, checking
 every key's type, range and choices, and `to_dict` turns it back. Errors name
-where the data came from, the key, the bad value and what is allowed.
+where the data came from, the key, the bad value and what is allowed; an unknown
+key is answered with the key meant: where it moved (a class's ``MOVED_KEYS``: earlier
+dotted key -> the keys it became) or the nearest valid key.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import functools
 import math
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import field
 from typing import Any, TypeVar
 
 from trainlab.errors import ConfigError
 
 T = TypeVar("T")
+
+INT64_MAX = 2**63 - 1  # counts, sizes and seeds end up in torch/numpy 64-bit integers
+# How alike an unknown key and a valid one must be to be offered (difflib's ratio):
+# 0.8 for whole dotted keys ("model.mlp.hiden"), 0.7 for a name among its table's keys
+# ("optimizer" for "optim"); below that, suggestions were unrelated keys in trials.
+NEAR_WHOLE, NEAR_NAME = 0.8, 0.7
 
 
 def choice(allowed: Iterable[str], *, default: str) -> Any:
@@ -47,12 +57,15 @@ def number(
     return field(default=default, metadata={"lo": lo, "hi": hi, "hi_open": hi_open})
 
 
-def build(cls: type[T], data: Any, *, where: str, prefix: str = "") -> T:
+def build(cls: type[T], data: Any, *, where: str, prefix: str = "", root: type | None = None) -> T:
     """Build dataclass `cls` from a mapping, checking keys, types, choices and ranges.
 
     Nested dataclass fields take nested tables. A check across fields belongs in the
     class's ``__post_init__``, raising ConfigError; its message gets `where` prepended.
+    `root` is the outermost class (default `cls`): an unknown key is looked up among its
+    keys and moved keys, as `prefix` + name.
     """
+    root = root or cls
     if not isinstance(data, dict):
         raise ConfigError(
             f"{where}: {prefix.rstrip('.') or 'config'} must be a table, got {data!r}"
@@ -62,13 +75,16 @@ def build(cls: type[T], data: Any, *, where: str, prefix: str = "") -> T:
     unknown = sorted(set(data) - set(fields))
     if unknown:
         key = f"{prefix}{unknown[0]}"
-        raise ConfigError(f"{where}: unknown key {key!r}; allowed: {', '.join(sorted(fields))}")
+        hint = did_you_mean(key, keys_of(root), moved=getattr(root, "MOVED_KEYS", {}))
+        raise ConfigError(
+            f"{where}: unknown key {key!r}" + (hint or f"; allowed: {', '.join(sorted(fields))}")
+        )
     values: dict[str, Any] = {}
     for name, value in data.items():
         key = f"{prefix}{name}"
         hint = hints[name]
         if dataclasses.is_dataclass(hint):
-            values[name] = build(hint, value, where=where, prefix=f"{key}.")
+            values[name] = build(hint, value, where=where, prefix=f"{key}.", root=root)
         else:
             values[name] = check_value(value, hint, fields[name].metadata, where=where, key=key)
     try:
@@ -93,6 +109,7 @@ def check_value(value: Any, hint: Any, meta: Any, *, where: str, key: str) -> An
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"{where}: {key} = {value!r}; expected an integer")
+        check_int64(value, where=where, key=key)
     elif hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where}: {key} = {value!r}; expected a number")
@@ -123,7 +140,17 @@ def _check_tuple(value: Any, item: Any, meta: Any, *, where: str, key: str) -> t
     lo = meta.get("lo", 0)
     if not all(isinstance(v, int) and not isinstance(v, bool) and v >= lo for v in value):
         raise ConfigError(f"{where}: {key} = {value!r}; expected a list of integers >= {lo}")
+    for v in value:
+        check_int64(v, where=where, key=key)
     return tuple(value)
+
+
+def check_int64(value: int, *, where: str, key: str) -> None:
+    """ConfigError when integer `value` does not fit a signed 64-bit integer."""
+    if value > INT64_MAX:
+        raise ConfigError(f"{where}: {key} = {value}; too large: expected at most 2**63 - 1")
+    if value < -INT64_MAX - 1:
+        raise ConfigError(f"{where}: {key} = {value}; too small: expected at least -2**63")
 
 
 def _check_range(value: float, meta: Any, *, where: str, key: str) -> None:
@@ -173,15 +200,75 @@ def _plain(value: Any) -> Any:
 
 def replace_paths(config: T, sets: dict[str, Any], *, where: str) -> T:
     """`config` with dotted keys set, e.g. ``{"model.mlp.dropout": 0.5}``; validated once."""
+    check_paths(type(config), sets, where=where)
     data = to_dict(config)
     for path, value in sets.items():
+        *tables, name = path.split(".")
         node = data
-        parts = path.split(".")
-        for part in parts[:-1]:
-            if not isinstance(node.get(part), dict):
-                raise ConfigError(f"{where}: unknown key {path!r}")
-            node = node[part]
-        if parts[-1] not in node or isinstance(node[parts[-1]], dict):
-            raise ConfigError(f"{where}: unknown key {path!r}")
-        node[parts[-1]] = value
+        for table in tables:
+            node = node[table]
+        node[name] = value
     return build(type(config), data, where=where)
+
+
+def check_paths(cls: type, paths: Iterable[str], *, where: str) -> None:
+    """ConfigError for the first of `paths` that is not a dotted key of a value of `cls`
+    (a table is not one), saying which key was meant where that is clear."""
+    keys = keys_of(cls)
+    for path in paths:
+        if path in keys and keys[path]:
+            continue
+        if path in keys:  # a table
+            inside = [k for k, leaf in keys.items() if leaf and k.startswith(f"{path}.")]
+            raise ConfigError(
+                f"{where}: unknown key {path!r}: it is a table; set one of its keys "
+                f"({', '.join(inside)})"
+            )
+        hint = did_you_mean(path, keys, moved=getattr(cls, "MOVED_KEYS", {}))
+        raise ConfigError(f"{where}: unknown key {path!r}{hint}")
+
+
+def keys_of(cls: type) -> dict[str, bool]:
+    """Every dotted key of config class `cls`, tables first, each -> whether it holds a
+    value (True) or is a table (False): ``{"model": False, "model.kind": True, ...}``."""
+    return dict(_keys(cls))
+
+
+@functools.cache  # a study checks the keys of every run it expands
+def _keys(cls: type) -> tuple[tuple[str, bool], ...]:
+    keys: list[tuple[str, bool]] = []
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        table = dataclasses.is_dataclass(hints[f.name])
+        keys.append((f.name, not table))
+        if table:
+            keys += [(f"{f.name}.{k}", leaf) for k, leaf in _keys(hints[f.name])]
+    return tuple(keys)
+
+
+def did_you_mean(
+    key: str, known: Iterable[str], *, moved: Mapping[str, tuple[str, ...]] | None = None
+) -> str:
+    """``"; did you mean `x`?"`` for an unknown dotted `key` among the `known` ones, or "".
+
+    In order: the keys it moved to (`moved`); in a known table (or at the top), a near
+    name among that table's keys (a key of another table may not apply: ``model.cnn.dropout``
+    is no ``model.mlp.dropout``); in an unknown table, the nearest whole key; for a bare name
+    with none near, the keys that end in it (``lr``: ``optim.lr``).
+    """
+    if moved and key in moved:
+        return f"; it moved: did you mean {_either(moved[key])}?"
+    known = list(known)
+    table, _, name = key.rpartition(".")
+    if not table or table in known:
+        inside = {k.rpartition(".")[2]: k for k in known if k.rpartition(".")[0] == table}
+        near = [inside[n] for n in difflib.get_close_matches(name, inside, n=2, cutoff=NEAR_NAME)]
+        if not near and not table:
+            near = [k for k in known if k.endswith(f".{name}")][:3]
+    else:
+        near = difflib.get_close_matches(key, known, n=2, cutoff=NEAR_WHOLE)
+    return f"; did you mean {_either(near)}?" if near else ""
+
+
+def _either(keys: Iterable[str]) -> str:
+    return " or ".join(f"`{k}`" for k in keys)

@@ -1,11 +1,14 @@
 """Spec parsing: grid expansion, run names, replicates, exclusions, extras, quick mode,
 overrides, questions, clear errors."""
 
+import copy
 from pathlib import Path
 
 import pytest
 
 from trainlab.errors import SpecError
+from trainlab.run.config import RunConfig
+from trainlab.run.metrics import SCORES
 from trainlab.study.spec import QUICK_CAPS, load_spec, parse_overrides, parse_spec
 
 STUDIES = Path(__file__).resolve().parents[2] / "studies"
@@ -274,3 +277,219 @@ def test_set_on_a_grid_axis_holds_it_and_leaves_out_what_asked_about_it():
     sub = load_spec(STUDIES / "fashion_regularization.toml", grid=1,
                     overrides={"optim.name": "adamw"})  # fmt: skip
     assert "optimizer" in sub.held and all("optimizer" not in r.varied for r in sub.runs)
+
+
+# What every run would hit is caught when the spec is read: one line, exit 2, nothing written.
+CHECKED = """name = "checked"
+[data]
+root = "{root}"
+{data}
+[model.mlp]
+hidden = [8]
+[train]
+max_steps = 4
+[grid]
+"optim.lr" = [0.1, 0.01]
+{tail}"""
+QUESTION = (
+    '\n[[question]]\ntext = "Does the rate matter?"\na = { lr = 0.1 }\nb = { lr = 0.01 }\n'
+)
+SIZES = "the fashion-mnist train split has 1200 images (the files in {root}/fashion-mnist)"
+
+
+@pytest.mark.parametrize(
+    ("data", "tail", "args", "expected"),
+    [
+        (
+            "val_size = 99999999999999999999", "", (),
+            "{spec}: data.val_size = 99999999999999999999; too large: expected at most 2**63 - 1",
+        ),
+        ("val_size = 5000", "", (), f"{{spec}}: data.val_size = 5000; {SIZES}: expected 1 to 1199"),
+        ("val_size = 1200", "", (), f"{{spec}}: data.val_size = 1200; {SIZES}: expected 1 to 1199"),
+        (
+            "val_size = 200\ntrain_size = 1001", "", (),
+            "{spec}: data.train_size = 1001; the fashion-mnist train split has 1000 images after "
+            "data.val_size (the files in {root}/fashion-mnist): expected 0 (all of them) to 1000",
+        ),
+        (
+            'val_size = 200\nval_from = "test"', "", (),
+            "{spec}: data.val_size = 200; the fashion-mnist test split has 200 images (the files "
+            "in {root}/fashion-mnist): expected 1 to 199",
+        ),
+        (
+            "val_size = 200", '"data.train_size" = [100, 1100]', (),
+            "{spec}: run lr=0.1_train_size=1100: data.train_size = 1100; the fashion-mnist train "
+            "split has 1000 images after data.val_size (the files in {root}/fashion-mnist): "
+            "expected 0 (all of them) to 1000",
+        ),
+        (
+            "val_size = 2000\nsynthetic = true", "", (),
+            "{spec}: data.val_size = 2000; the fashion-mnist train split has 2000 images "
+            "(generated data): expected 1 to 1999",
+        ),
+        (
+            'name = "mnist"\nval_size = 200', '[quick]\n"data.val_size" = 2500', ("--quick",),
+            "{spec}: run lr=0.1 with --quick: data.val_size = 2500; the mnist train split has 2000 "
+            "images (generated data): expected 1 to 1999",
+        ),
+        (
+            "val_size = 200", QUESTION + "along = [1, 'a', 2.5]", (),
+            "{spec}:16: question[0].along = [1, 'a', 2.5]; expected the name of an axis: lr",
+        ),
+        (
+            "val_size = 200", QUESTION + "along = {}", (),
+            "{spec}:16: question[0].along = {{}}; expected the name of an axis: lr",
+        ),
+        (
+            "val_size = 200", QUESTION + "margin = 0", (),
+            "{spec}:16: question[0].margin = 0; expected a finite number > 0 (differences within "
+            "+-margin count as equivalent), or no margin",
+        ),
+        (
+            "val_size = 200", QUESTION + "margin = -0.01", (),
+            "{spec}:16: question[0].margin = -0.01; expected a finite number > 0 (differences "
+            "within +-margin count as equivalent), or no margin",
+        ),
+        (
+            "val_size = 200", QUESTION + 'metric = ["val_acc"]', (),
+            "{spec}:16: question[0].metric = ['val_acc']; expected one of " + ", ".join(SCORES),
+        ),
+        (
+            "val_size = 200", '\n[[figure]]\ntitle = "Curves"\npanels = ["lr"]', (),
+            "{spec}:14: figure[0].panels = ['lr']; expected the name of an axis: lr",
+        ),
+        (
+            "val_size = 200", "repeats = 1_000_000_000_000", (),
+            "{spec}: repeats = 1000000000000; expected an integer >= 1 (and at most 100000, the "
+            "runs a study may have)",
+        ),
+    ],
+)  # fmt: skip
+def test_what_every_run_would_hit_is_one_line_before_anything_runs(
+    run_cli, tmp_path, data_root, no_user_data, data, tail, args, expected
+):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(CHECKED.format(root=data_root, data=data, tail=tail))
+    if "repeats" in tail:  # a top-level key: before the first table
+        spec.write_text(f"{tail}\n" + CHECKED.format(root=data_root, data=data, tail=""))
+    if 'name = "mnist"' in data:  # a dataset this machine does not hold: --quick generates it
+        spec.write_text(spec.read_text().replace(str(data_root), str(tmp_path / "empty")))
+    out = tmp_path / "out"
+    result = run_cli("run", spec, "--out", out, "--no-progress", *args)
+    assert result.error == expected.format(spec=spec, root=data_root)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("content", ["", "# only a comment\n\n  # and another\n"])
+def test_an_empty_spec_says_what_a_spec_needs(run_cli, tmp_path, content):
+    spec = tmp_path / "empty.toml"
+    spec.write_text(content)
+    result = run_cli("run", spec, "--out", tmp_path / "out")
+    assert result.error == (
+        f"{spec}: the spec is empty; a spec needs at least one table, e.g. the dataset "
+        '([data] name = "mnist") and the settings to compare ([grid] "optim.lr" = [0.1, 0.01])'
+    )
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("old", "new"), RunConfig.MOVED_KEYS.items())
+def test_every_key_of_the_earlier_layout_says_where_it_moved(run_cli, tmp_path, old, new):
+    table, name = old.rsplit(".", 1)
+    spec = tmp_path / "old.toml"
+    spec.write_text(f"[{table}]\n{name} = 1\n")
+    result = run_cli("run", spec, "--out", tmp_path / "out")
+    meant = " or ".join(f"`{key}`" for key in new)
+    assert result.error == f"{spec}: unknown key {old!r}; it moved: did you mean {meant}?"
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "expected"),
+    [
+        ('[grid]\n"model.dropout" = [0.1, 0.2]\n', (),
+         "{spec}: grid: unknown key 'model.dropout'; it moved: did you mean `model.mlp.dropout`?"),
+        ('[grid.reg.levels]\nnone = {}\nl2 = { "model.resnet_n" = 3 }\n', (),
+         "{spec}: grid.reg.levels.l2: unknown key 'model.resnet_n'; it moved: did you mean "
+         "`model.resnet.n`?"),
+        ('[[extra]]\nname = "wide"\nset = { "model.hidden" = [512] }\n', (),
+         "{spec}: extra[0].set: unknown key 'model.hidden'; it moved: did you mean "
+         "`model.mlp.hidden`?"),
+        ('[quick]\n"model.init" = "he"\n', ("--quick",),
+         "{spec}: quick: unknown key 'model.init'; it moved: did you mean `model.mlp.init` or "
+         "`model.cnn.init`?"),
+        ('[grid]\n"optim.lr" = [0.1]\n', ("--set", "model.channels=[8]"),
+         "--set: unknown key 'model.channels'; it moved: did you mean `model.cnn.channels`?"),
+        ("[optimizer]\nlr = 0.1\n", (), "{spec}: unknown key 'optimizer'; did you mean `optim`?"),
+        ("[train]\nepoch = 3\n", (),
+         "{spec}: unknown key 'train.epoch'; did you mean `train.epochs`?"),
+        ("lr = 0.1\n", (), "{spec}: unknown key 'lr'; did you mean `optim.lr`?"),
+        ('[grid]\n"model.mpl.hidden" = [[8]]\n', (),
+         "{spec}: grid: unknown key 'model.mpl.hidden'; did you mean `model.mlp.hidden`?"),
+        ('[grid]\n"optim.lr" = [0.1]\n', ("--set", "train.epoch=3"),
+         "--set: unknown key 'train.epoch'; did you mean `train.epochs`?"),
+        ("[model.cnn]\ndropout = 0.5\n", (),
+         "{spec}: unknown key 'model.cnn.dropout'; allowed: activation, channels, dense_hiddens, "
+         "init, kernel_sizes, paddings, strides"),
+    ],
+)  # fmt: skip
+def test_moved_keys_and_near_misses_say_which_key_was_meant_wherever_they_are_set(
+    run_cli, tmp_path, content, args, expected
+):
+    spec = tmp_path / "spec.toml"
+    spec.write_text(content)
+    result = run_cli("run", spec, "--out", tmp_path / "out", *args)
+    assert result.error == expected.format(spec=spec)
+    assert not (tmp_path / "out").exists()
+
+
+def test_quick_caps_fit_generated_data_and_a_test_split_it_is_cut_from(no_user_data):
+    raw = _spec(data={"name": "cifar10", "val_from": "test", "val_size": 2000})
+    (run,) = parse_spec(raw, where="s.toml", quick=True).runs  # CIFAR-10 is not here
+    assert run.config.data.val_size == 250  # half the 500 generated test images
+    assert run.config.data.train_size == 2_000
+    raw = _spec(data={"name": "cifar10"})
+    (run,) = parse_spec(raw, where="s.toml", quick=True).runs
+    assert (run.config.data.val_size, run.config.data.train_size) == (500, 1_500)
+    raw = _spec(data={"name": "cifar10"}, quick={"data.val_size": 1_000})
+    (run,) = parse_spec(raw, where="s.toml", quick=True).runs
+    assert (run.config.data.val_size, run.config.data.train_size) == (1_000, 1_000)
+
+
+WEIRD = ([1, "a", 2.5], {}, "x", 1.5, [{}])
+
+
+def _paths(node, prefix=()):
+    """Every place of a value in a nested spec: (key, key, index, ...)."""
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for key, value in items:
+        yield (*prefix, key)
+        if isinstance(value, dict | list):
+            yield from _paths(value, (*prefix, key))
+
+
+def test_a_value_of_any_type_anywhere_in_the_study_tables_is_a_spec_error():
+    """Regression: `along = [1, "a", 2.5]` or `panels = {}` crashed with a TypeError."""
+    valid = _spec(
+        grid={"optim.lr": [0.1, 0.01], "std": {"key": "data.standardize",
+              "values": {"on": "feature", "off": "none"}}},
+        exclude=[{"lr": "0.1", "std": "on"}],
+        extra=[{"name": "x", "set": {"optim.lr": 0.5}}],
+        report={"rank_by": "val_loss", "equivariance": False},
+        question=[{"text": "q", "metric": "val_acc", "a": {"lr": "0.1", "metric": "val_loss"},
+                   "b": {"run": "x"}, "along": "std", "margin": 0.1}],
+        figure=[{"title": "t", "metric": ["val_acc"], "panels": "lr", "lines": "std", "grid": 1,
+                 "log_y": False}],
+    )  # fmt: skip
+    parse_spec(valid, where="s.toml")
+    study_tables = ("grid", "exclude", "extra", "report", "question", "figure")
+    for path in (p for p in _paths(valid) if p[0] in study_tables):
+        for value in WEIRD:
+            raw = copy.deepcopy(valid)
+            node = raw
+            for key in path[:-1]:
+                node = node[key]
+            node[path[-1]] = value
+            try:
+                parse_spec(raw, where="s.toml")
+            except SpecError as exc:
+                assert str(exc).startswith("s.toml"), exc

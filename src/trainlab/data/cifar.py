@@ -20,6 +20,7 @@ from trainlab.errors import DataError
 IMAGE_SHAPE = (3, 32, 32)
 PIXELS = 3 * 32 * 32
 RECORD = 1 + PIXELS  # bytes per image in a binary batch
+PY_BATCH_IMAGES = 10_000  # images in each official python batch (5 train, 1 test)
 
 
 def _check_labels(labels: torch.Tensor, path: Path, num_classes: int) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trainlab.config import choice, number
+from trainlab.config import check_fields, choice, number
 from trainlab.data.sources import DATASET_NAMES, SPLITS
 from trainlab.data.transforms import STANDARDIZE_PER
 
@@ -22,3 +22,6 @@ class DataConfig:
     standardize: str = choice(("none", *STANDARDIZE_PER), default="feature")
     augment: bool = False  # random crop (padding 4) + horizontal flip, per batch
     synthetic: bool = False  # generated learnable files in the official format (smoke tests)
+
+    def __post_init__(self) -> None:
+        check_fields(self)

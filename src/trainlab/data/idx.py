@@ -33,6 +33,24 @@ def read_bytes(path: Path) -> bytearray:
         raise DataError(f"{path}: not a complete gzip file ({e})") from e
 
 
+def read_idx_dims(path: str | Path, *, magic: int) -> tuple[int, ...]:
+    """The dimensions in an IDX file's header, read without the values (gzip streams)."""
+    path = Path(path)
+    ndim = magic & 0xFF
+    header = 4 + 4 * ndim
+    try:
+        with gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb") as f:
+            raw = f.read(header)
+    except (OSError, EOFError, zlib.error) as e:
+        raise DataError(f"{path}: not a complete gzip file ({e})") from e
+    if len(raw) < header:
+        raise DataError(f"{path}: {len(raw)} bytes; the header alone needs {header}")
+    (found,) = struct.unpack(">I", raw[:4])
+    if found != magic:
+        raise DataError(f"{path}: magic number 0x{found:08x}; expected 0x{magic:08x}")
+    return struct.unpack(f">{ndim}I", raw[4:header])
+
+
 def read_idx(path: str | Path, *, magic: int) -> torch.Tensor:
     """Read an unsigned-byte IDX file and check its magic number and length.
 

@@ -16,6 +16,13 @@ IMAGE_SHAPES: dict[str, tuple[int, int, int]] = {  # (C, H, W) of one image
     "cifar10": (3, 32, 32),
 }
 
+# Images per official split: what a download gives (the IDX files and CIFAR-10's batches).
+OFFICIAL_SIZES: dict[str, dict[str, int]] = {
+    "mnist": {"train": 60_000, "test": 10_000},
+    "fashion-mnist": {"train": 60_000, "test": 10_000},
+    "cifar10": {"train": 50_000, "test": 10_000},
+}
+
 CLASSES: dict[str, tuple[str, ...]] = {
     "mnist": tuple(str(d) for d in range(10)),
     "fashion-mnist": (

@@ -8,7 +8,7 @@ and `load_run` rebuilds the model from it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from torch import nn
 
@@ -51,6 +51,22 @@ class RunConfig:
     output: OutputConfig = OutputConfig()
     diagnose: DiagnoseConfig = DiagnoseConfig()
     resources: ResourcesConfig = ResourcesConfig()
+
+    # Keys of the earlier layout, one [model] table for every kind, and the keys each
+    # became when every kind got its own table: an error that meets one names the new key.
+    MOVED_KEYS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "model.hidden": ("model.mlp.hidden",),
+        "model.dropout": ("model.mlp.dropout",),
+        "model.batch_norm": ("model.mlp.batch_norm",),
+        "model.activation": ("model.mlp.activation", "model.cnn.activation"),
+        "model.init": ("model.mlp.init", "model.cnn.init"),
+        "model.channels": ("model.cnn.channels",),
+        "model.kernel_sizes": ("model.cnn.kernel_sizes",),
+        "model.strides": ("model.cnn.strides",),
+        "model.paddings": ("model.cnn.paddings",),
+        "model.dense_hiddens": ("model.cnn.dense_hiddens",),
+        "model.resnet_n": ("model.resnet.n",),
+    }
 
     def __post_init__(self) -> None:
         check_fields(self)

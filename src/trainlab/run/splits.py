@@ -13,8 +13,7 @@ from collections.abc import Callable, Iterable
 
 from trainlab.data import Splits, ensure_dataset, load_splits
 from trainlab.data.config import DataConfig
-from trainlab.data.locate import cache_dir
-from trainlab.data.synthetic import ensure_synthetic
+from trainlab.data.synthetic import ensure_synthetic, generated_root
 
 SplitsSource = Callable[[DataConfig], Splits]  # how a run gets its splits: read, cached, shared
 
@@ -69,7 +68,7 @@ def _read(config: DataConfig) -> Splits:
     """The splits of `config` with every training sample, from disk."""
     root = config.root or None
     if config.synthetic:
-        root = ensure_synthetic(config.name, cache_dir() / "synthetic" / config.name)
+        root = ensure_synthetic(config.name, generated_root(config.name))
     return load_splits(
         config.name, val_size=config.val_size, val_from=config.val_from, seed=config.split_seed,
         standardize=None if config.standardize == "none" else config.standardize, root=root,

@@ -8,7 +8,7 @@ A question compares two sides of the study on a metric::
     a = { optimizer = "adamw" }         # grid levels (axis = level), or { run = "<point>" }
     b = { optimizer = "adam" }          # a side may name its own metric = "..."
     along = "weight_decay"              # optional: one answer per level of this axis
-    margin = 0.01                       # optional: differences inside +-margin are equivalent
+    margin = 0.01                       # optional, > 0: differences inside +-margin are equivalent
 
 Runs of the two sides are paired on the other axes and the seed when they match
 one to one (e.g. the same runs on two metrics); the answer is side a minus side b
@@ -27,7 +27,7 @@ import pandas as pd
 from trainlab.errors import SpecError
 from trainlab.run.identity import level_label
 from trainlab.run.metrics import DEFAULT_RANK_BY, METRICS, SCORES
-from trainlab.study.spec_tables import array_of_tables, only_keys
+from trainlab.study.spec_tables import SpecLines, TableAt, array_of_tables, only_keys
 
 QUESTION_KEYS = ("text", "metric", "a", "b", "along", "margin")
 
@@ -112,46 +112,61 @@ def parse_report(raw: Any, *, where: str) -> ReportConfig:
 
 def parse_questions(
     raw: Any, axes: dict[str, list[Any]], points: list[str] | None, *, where: str,
-    default_metric: str = DEFAULT_RANK_BY,
+    default_metric: str = DEFAULT_RANK_BY, lines: SpecLines | None = None,
 ) -> tuple[Question, ...]:  # fmt: skip
     """The ``[[question]]`` tables, each checked against the study's axes, levels and runs
-    (`points`; None: run names are not checked)."""
+    (`points`; None: run names are not checked). With the spec's `lines`, an error names
+    the line of the key it is about."""
     levels = {axis: {level.label for level in values} for axis, values in axes.items()}
     questions = []
-    for at, entry in array_of_tables(raw, "question", where=where):
-        only_keys(entry, QUESTION_KEYS, where=at)
+    for at, entry in array_of_tables(raw, "question", where=where, lines=lines):
+        only_keys(entry, QUESTION_KEYS, where=str(at))
         text = entry.get("text")
         if not isinstance(text, str) or not text.strip():
-            raise SpecError(f"{at}.text = {text!r}; expected the question in words")
+            raise SpecError(f"{at.key('text')} = {text!r}; expected the question in words")
         metric = entry.get("metric", default_metric)
-        _check_metric(metric, where=f"{at}.metric")
-        sides = {k: _parse_side(entry.get(k), levels, points, where=f"{at}.{k}") for k in "ab"}
+        _check_metric(metric, where=at.key("metric"))
+        sides = {k: _parse_side(entry.get(k), levels, points, at=at, key=k) for k in "ab"}
         along = entry.get("along")
         if along is not None:
-            if along not in levels:
-                raise SpecError(f"{at}.along = {along!r}; expected an axis: {', '.join(levels)}")
+            if not isinstance(along, str) or along not in levels:
+                raise SpecError(
+                    f"{at.key('along')} = {along!r}; expected the name of an axis: "
+                    f"{', '.join(levels) or 'the spec has no [grid]'}"
+                )
             if any(along in side.levels for side in sides.values()):
-                raise SpecError(f"{at}.along = {along!r} is also fixed by a side; remove one")
+                raise SpecError(
+                    f"{at.key('along')} = {along!r} is also fixed by a side; remove one"
+                )
         margin = entry.get("margin")
-        if margin is not None and (
-            isinstance(margin, bool) or not isinstance(margin, (int, float))
-            or not math.isfinite(margin) or margin < 0
-        ):  # fmt: skip
-            raise SpecError(f"{at}.margin = {margin!r}; expected a finite number >= 0")
+        if margin is not None and not _positive_number(margin):
+            raise SpecError(
+                f"{at.key('margin')} = {margin!r}; expected a finite number > 0 (differences "
+                "within +-margin count as equivalent), or no margin"
+            )
         questions.append(Question(text.strip(), metric, sides["a"], sides["b"], along,
                                   None if margin is None else float(margin)))  # fmt: skip
     return tuple(questions)
 
 
+def _positive_number(value: Any) -> bool:
+    """Whether `value` is a finite number > 0 (what `trainlab.stats.compare` takes as a margin)."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return number and math.isfinite(value) and value > 0
+
+
 def _parse_side(
-    raw: Any, levels: dict[str, set[str]], points: list[str] | None, *, where: str
+    raw: Any, levels: dict[str, set[str]], points: list[str] | None, *, at: TableAt, key: str
 ) -> Side:
+    where = at.key(key)
     if not isinstance(raw, dict) or not raw:
-        raise SpecError(f'{where} must be a table of axis = level, or {{ run = "<run>" }}')
+        raise SpecError(
+            f'{where} = {raw!r}; expected a table of axis = level, or {{ run = "<run>" }}'
+        )
     values = dict(raw)
     run = values.pop("run", None)
     metric = values.pop("metric", None)
-    if run is not None and points is not None and run not in points:
+    if run is not None and (not isinstance(run, str) or (points is not None and run not in points)):
         raise SpecError(f"{where}.run = {run!r} is not a run of the study")
     if metric is not None:
         _check_metric(metric, where=f"{where}.metric")
@@ -159,9 +174,9 @@ def _parse_side(
     for axis, value in values.items():
         if axis not in levels:
             raise SpecError(
-                f"{where}: unknown axis {axis!r}; the study's axes: {', '.join(levels)}"
+                f"{where}: unknown axis {axis!r}; the study's axes: {', '.join(levels) or 'none'}"
             )
-        label = level_label(value)
+        label = level_label(value) if isinstance(value, (str, int, float, bool, list)) else None
         if label not in levels[axis]:
             raise SpecError(
                 f"{where}.{axis} = {value!r} is not a level; expected one of "
@@ -172,5 +187,5 @@ def _parse_side(
 
 
 def _check_metric(metric: Any, *, where: str) -> None:
-    if metric not in SCORES:
+    if not isinstance(metric, str) or metric not in SCORES:
         raise SpecError(f"{where} = {metric!r}; expected one of {', '.join(SCORES)}")
