@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from trainlab.cli import main
 from trainlab.errors import ConfigError
 from trainlab.integrations.tensorboard import export_tensorboard, quartile_histogram
 from trainlab.monitor import Record
@@ -46,6 +48,36 @@ def test_scalars_match_history_and_record(summary_run, tmp_path):
     for column in ("train_loss", "val_loss", "val_acc", "grad_norm", "lr"):
         # one epoch of 8 steps: logged at step 8, the step that ended it
         assert scalars(events, f"epoch/{column}") == pytest.approx({8: epochs[column][0]})
+
+
+def test_the_signals_the_diagnoses_read_are_exported_per_layer_and_step(summary_run, tmp_path):
+    events = read_events(export_tensorboard(summary_run, tmp_path))
+    record = Record.load(summary_run, tensors=False)
+    tags = set(events.Tags()["scalars"])
+    for layer in record.layer_signals:
+        for signal in ("grad_norm", "update_ratio"):
+            exported = scalars(events, f"{signal}/{layer}")
+            assert sorted(exported) == list(range(1, 9))
+            np.testing.assert_allclose([exported[s] for s in range(1, 9)],
+                                       record.signal(signal, layer), rtol=1e-6)  # fmt: skip
+    for site in record.activation_signals:
+        dead = scalars(events, f"dead_frac/{site}")
+        np.testing.assert_allclose([dead[s] for s in range(1, 9)],
+                                   record.signal("dead_frac", site), rtol=1e-6)  # fmt: skip
+        assert f"saturated_frac/{site}" not in tags  # a ReLU: saturation is not measured
+
+
+def test_a_study_exports_every_run_into_one_log_directory(summary_run, full_run, tmp_path, capsys):
+    out = tmp_path / "study"
+    for run in (summary_run, full_run):
+        shutil.copytree(run, out / "runs" / run.name)
+    (out / "study.json").write_text('{"name": "two", "runs": ["tiny", "full"], "axes": {}}')
+    assert main(["export-tb", str(out)]) == 0
+    logdir = out / "tensorboard"
+    assert sorted(p.name for p in logdir.iterdir()) == ["full", "tiny"]
+    for name in ("full", "tiny"):
+        assert "update_ratio/" in " ".join(read_events(logdir / name).Tags()["scalars"])
+    assert f"tensorboard --logdir {logdir}" in capsys.readouterr().out
 
 
 def test_summary_histograms_carry_the_recorded_quartiles(summary_run, tmp_path):

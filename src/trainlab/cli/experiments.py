@@ -23,12 +23,16 @@ def cmd_equivariance(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction, add) -> None:
     """The experiment's arguments."""
-    from trainlab.data.sources import DATASET_NAMES, SPLITS
+    from trainlab.cli.lazy import LazyChoices
 
     p = add("equivariance", cmd_equivariance)
     p.add_argument("--out", default="runs/equivariance", help="directory for the figures")
-    p.add_argument("--dataset", default="fashion-mnist", choices=DATASET_NAMES)
-    p.add_argument("--split", default="train", choices=SPLITS, help="split (default train)")
+    p.add_argument("--dataset", default="fashion-mnist", metavar="DATASET",
+                   choices=LazyChoices("trainlab.data.sources", "DATASET_NAMES"),
+                   help="%(choices)s (default fashion-mnist)")  # fmt: skip
+    p.add_argument("--split", default="train", help="split: %(choices)s (default train)",
+                   choices=LazyChoices("trainlab.data.sources", "SPLITS"),
+                   metavar="SPLIT")  # fmt: skip
     p.add_argument("--index", type=int, default=0, help="image index in the split (default 0)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random conv weights")
     p.add_argument("--data-dir", help="directory holding the dataset files")

@@ -58,30 +58,28 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    """Print the status of every run in a study directory."""
-    from trainlab.report import collect_results
-    from trainlab.study import studydir
+    """Print every run of a study directory: status, time, ranking metric, diagnoses."""
+    from collections import Counter
 
-    index = studydir.read_study(args.dir)
-    table = collect_results(args.dir)
-    planned = set(index.get("runs", []))
-    for row in table.itertuples():
-        seconds = row.seconds if isinstance(row.seconds, (int, float)) else float("nan")
-        took = f"{seconds:7.1f}s" if seconds == seconds else "       -"  # NaN: unfinished
-        print(f"{row.status:<10} {took}  {row.run}")
-    missing = sorted(planned - set(table["run"]))
-    for name in missing:
-        print(f"{'not started':<10}        -  {name}")
-    counts = table["status"].value_counts().to_dict()
-    if missing:
-        counts["not started"] = len(missing)
-    print(", ".join(f"{n} {status}" for status, n in counts.items()) or "no runs yet")
+    from trainlab.cli.listing import read_listing
+
+    metric, runs = read_listing(Path(args.dir))  # plain JSON: no torch, pandas or matplotlib
+    width = max([len(r.name) for r in runs] + [3])
+    print(f"{'status':<11} {'seconds':>8} {metric:>10}  {'run':<{width}}  diagnoses")
+    for r in runs:
+        took = f"{r.seconds:8.1f}" if r.seconds == r.seconds else f"{'-':>8}"  # NaN: unfinished
+        value = f"{r.value:10.4g}" if r.value == r.value else f"{'-':>10}"
+        print(f"{r.status:<11} {took} {value}  {r.name:<{width}}  {', '.join(r.diagnoses)}")
+    counts = Counter(r.status for r in runs)
+    print(", ".join(f"{n} {status}" for status, n in counts.most_common()) or "no runs yet")
     return EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction, add) -> None:
     """The study commands' arguments."""
-    from trainlab.study.executors import EXECUTORS
+    from trainlab.cli.lazy import LazyChoices
+
+    executors = LazyChoices("trainlab.study.executors", "EXECUTORS")  # imports torch
 
     p = add("run", cmd_run)
     p.add_argument("spec", help="study spec (TOML), e.g. studies/regularization_movies.toml")
@@ -100,8 +98,9 @@ def register(sub: argparse._SubParsersAction, add) -> None:
     p.add_argument("--html", action="store_true",
                    help="keep OUT/report/index.html current while the study runs")  # fmt: skip
     p.add_argument(
-        "--executor", choices=EXECUTORS, default="local",
-        help="local processes (default) or Ray (needs: pip install 'trainlab[ray]')",
+        "--executor", choices=executors, default="local", metavar="EXECUTOR",
+        help="%(choices)s: local processes (default) or Ray (needs: pip install "
+        "'trainlab[ray]')",
     )  # fmt: skip
     p.add_argument(
         "--address", help="Ray cluster to join: HOST:PORT or 'auto' (default: start a local Ray)"

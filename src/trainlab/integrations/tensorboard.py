@@ -5,7 +5,14 @@ Scalars (from ``history.csv``, ``batches.csv`` and the Record):
 - ``epoch/<column>`` for train/val loss and accuracy, gradient norm and learning
   rate, at the step that ended the epoch (so they line up with the batch curves);
 - ``batch/train_loss`` and ``batch/grad_norm`` per optimizer step (1-based);
-- ``batch/val_loss``: the Monitor's validation loss on its fixed subset, per step.
+- ``batch/val_loss``: the Monitor's validation loss on its fixed subset, per step;
+- the signals the diagnoses read, per step: ``grad_norm/<layer>``, ``weight_norm/<layer>``,
+  ``update_norm/<layer>`` and ``update_ratio/<layer>`` (|step change| / |weight|) per
+  weight layer, ``dead_frac/<site>`` and ``saturated_frac/<site>`` per activation
+  (steps where a signal was not measured, e.g. saturation of a ReLU, are left out).
+
+Export several runs into one log directory (`trainlab export-tb OUT` does, for every
+run of a study) and TensorBoard overlays them: one colour per run on each chart.
 
 Distributions ``weights/<layer>``, ``net_values/<site>``, ``outputs/<site>`` (and
 ``grads/<layer>`` when recorded), one histogram per step; weights start at step
@@ -30,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from trainlab.errors import ConfigError
-from trainlab.monitor.record import KINDS, STAT_INDEX, Record
+from trainlab.monitor.record import ACTIVATION_SIGNALS, KINDS, LAYER_SIGNALS, STAT_INDEX, Record
 from trainlab.run import rundir
 from trainlab.run.reload import load_run
 
@@ -108,6 +115,13 @@ def _scalar(writer, tag: str, value: float, step: int) -> None:
 def _write_record(writer, record: Record) -> None:
     for step, val_loss in enumerate(np.asarray(record.val_loss, np.float64), start=1):
         _scalar(writer, "batch/val_loss", val_loss, step)
+    for names, per_name in ((LAYER_SIGNALS, record.layer_signals),
+                            (ACTIVATION_SIGNALS, record.activation_signals)):  # fmt: skip
+        for name, values in per_name.items():
+            values = np.asarray(values, np.float64)
+            for i, signal in enumerate(names[: values.shape[1]]):
+                for step, value in enumerate(values[:, i], start=1):
+                    _scalar(writer, f"{signal}/{name}", value, step)
     for kind in KINDS:
         first = 0 if kind == "weights" else 1  # weights row 0 = before the first step
         raw = record.tensors.get(kind, {})
