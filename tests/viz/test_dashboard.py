@@ -173,3 +173,74 @@ def test_inconsistent_quantiles_or_signals_name_the_array(make_record):
 def test_upto_out_of_range_is_rejected(make_record, upto):
     with pytest.raises(ConfigError, match="1 <= upto <= 5"):
         dashboard(make_record(5), upto=upto)
+
+
+def _with_grads(record):
+    """The record as if gradients were recorded: one row per step per weight."""
+    rng = np.random.default_rng(5)
+    for name, weights in record.weights.items():
+        grads = weights[1:].copy() * 0.01 + rng.normal(0, 1e-4, weights[1:].shape)
+        record.grads[name] = np.sort(grads, axis=1).astype(np.float32)
+    return record
+
+
+def test_recorded_gradients_get_a_column_of_their_own(make_record):
+    fig = dashboard(_with_grads(make_record(8)))
+    titles = _titles(fig)
+    assert [t for t in titles if t.startswith("gradients: ")] == [
+        "gradients: fc1", "gradients: fc2", "gradients: fc3"
+    ]  # fmt: skip
+    assert _ax(fig, "gradients: fc1").get_ylabel() == "gradient value"
+    weights, grads = _ax(fig, "weights: fc1"), _ax(fig, "gradients: fc1")
+    assert grads.get_position().x0 > weights.get_position().x1  # in the next column
+    assert grads.get_position().y0 == pytest.approx(weights.get_position().y0)  # same row
+    # without gradients (or with NaN ones only) there is no such column
+    record = make_record(8)
+    record.grads = {name: np.full((8, len(STATS)), np.nan, np.float32) for name in record.weights}
+    assert not [t for t in _titles(dashboard(record)) if t.startswith("gradients")]
+
+
+def test_the_legend_names_only_curves_with_data(make_record):
+    record = make_record(10)
+    record.val_loss[:] = np.nan  # no validation loss logged
+    loss = _ax(dashboard(record), "loss")
+    assert [t.get_text() for t in loss.get_legend().get_texts()] == [
+        "train, per batch", "train (EMA 0.9)"
+    ]  # fmt: skip
+
+
+def test_the_title_names_the_model_and_the_length(make_record):
+    record = make_record(6)
+    record.meta["model"] = "Net"
+    assert "Net · 6 steps" in _texts(dashboard(record))
+    record.meta["run"] = "lr-0.1"
+    assert "lr-0.1: Net · 6 steps" in _texts(dashboard(record))
+
+
+def test_a_twelve_layer_model_fits_in_twelve_rows_evenly_over_depth(make_record):
+    weights = tuple(f"blocks.{i}.{part}" for i in range(12) for part in ("attn", "fc1", "fc2"))
+    sites = tuple(f"blocks.{i}.forward.gelu" for i in range(12))
+    record = make_record(5, weights, sites, size=16)
+    fig = dashboard(record)
+    shown = [t.removeprefix("weights: ") for t in _titles(fig) if t.startswith("weights: ")]
+    assert len(shown) == 12 and shown[0] == weights[0] and shown[-1] == weights[-1]
+    assert [t for t in _texts(fig) if "rows: 12 of 36 parameters" in t]
+    assert fig.get_size_inches()[1] <= 2.9 + 1.6 * 12
+    fig.canvas.draw()
+    assert min(ax.get_window_extent().height for ax in fig.axes) > 70
+    # a line per layer would need 36 keys: the key names the first and the last
+    ratio = _ax(fig, "update ratio ‖Δw‖ / ‖w‖ per step")
+    assert [t.get_text() for t in ratio.get_legend().get_texts()] == [
+        "first: blocks.0.attn", "last: blocks.11.fc2 (36 lines)"
+    ]  # fmt: skip
+    # or the rows chosen by pattern
+    picked = dashboard(record, layers=["blocks.3.*"])
+    assert [t for t in _titles(picked) if t.startswith("weights: ")] == [
+        "weights: blocks.3.attn", "weights: blocks.3.fc1", "weights: blocks.3.fc2"
+    ]  # fmt: skip
+
+
+def test_a_functional_site_says_which_layer_it_follows(make_record):
+    record = make_record(4, ("fc1", "fc2"), ("forward.relu",))
+    record.meta["activation_inputs"] = {"forward.relu": "fc1"}
+    assert "net values: forward.relu (after fc1)" in _titles(dashboard(record))

@@ -33,9 +33,16 @@ def test_a_monitor_record_draws_its_signals_and_distributions(tmp_path):
                           "dead units / saturated outputs"]  # fmt: skip
     lines = fig.axes[2].get_lines()
     assert [line.get_label() for line in lines] == ["1 (saturated)", "3 (dead)"]
-    assert "tiny-tanh-relu: 6 steps, 2 epochs" in [t.get_text() for t in fig.texts]
+    assert "tiny-tanh-relu: Sequential · 6 steps, 2 epochs" in [t.get_text() for t in fig.texts]
+    # gradients recorded: a column of gradient panels beside the weights
+    assert [t for t in titles if t.startswith("gradients: ")] == [
+        "gradients: 0",
+        "gradients: 2",
+        "gradients: 4",
+    ]
     still = movie_frame(record, 5, figsize=(10, 6), dpi=50)
-    assert "step 5 / 6 · epoch 2" in [t.get_text() for t in still.texts]
+    texts = [t.get_text() for t in still.texts]
+    assert "step 5 / 6 · epoch 2" in texts and "tiny-tanh-relu: Sequential" in texts
     out = make_movie(record, tmp_path / "tiny.gif", figsize=(8, 5), dpi=40)
     assert movie_steps(out) == [1, 2, 3, 4, 5, 6]
 

@@ -95,8 +95,10 @@ class MovieFrame(Dashboard):
         return handles, labels
 
     def header_text(self, title: str) -> str:
-        """The header's title: the run's name (the step is a text of its own)."""
-        return title
+        """The header's title: the run's name and the model's class (the step is a text
+        of its own)."""
+        model = self.model_text().removesuffix(" · ")
+        return ": ".join(filter(None, (title, model))) + self.rows_text()
 
     def step_label(self, step: int) -> str:
         """``step k / N``, with the epoch when the record knows the epoch length; padded

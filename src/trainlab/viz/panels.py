@@ -16,16 +16,21 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
-from trainlab.monitor.record import Record
+from trainlab.monitor.record import STAT_INDEX, Record
 from trainlab.viz.boxes import StepBoxes, value_limits
 from trainlab.viz.layout import LABEL_SIZE, SMALL_SIZE, TICK_SIZE, TITLE_SIZE
 from trainlab.viz.nonfinite import loss_nonfinite_from, summary_nonfinite_from
 from trainlab.viz.smoothing import EMA_LABEL, ema
 
-KIND_COLORS = {"weights": "tab:blue", "net_values": "tab:orange", "outputs": "tab:green"}
-KIND_TITLES = {"weights": "weights", "net_values": "net values", "outputs": "outputs"}
-KIND_YLABELS = {"weights": "weight value", "net_values": "net value",
+KIND_COLORS = {"weights": "tab:blue", "grads": "tab:purple", "net_values": "tab:orange",
+               "outputs": "tab:green"}  # fmt: skip
+KIND_TITLES = {"weights": "weights", "grads": "gradients", "net_values": "net values",
+               "outputs": "outputs"}  # fmt: skip
+KIND_YLABELS = {"weights": "weight value", "grads": "gradient value", "net_values": "net value",
                 "outputs": "activation output"}  # fmt: skip
+# Above this many lines a signal panel's key names only the first and the last (the
+# colour goes from dark to light in model order).
+KEY_LINES = 8
 STEP_LABEL = "step (batch)"
 # an opaque light blue, not an alpha: a movie draws each new segment over the last one,
 # and overlapping translucent joints would come out darker than the still figure
@@ -108,8 +113,14 @@ class _Panel:
         return [s.line for s in self.series]
 
     def legend_entries(self) -> tuple[list, list[str]]:
-        """(handles, labels) of the panel's lines, for a legend inside or beside it."""
-        return self.ax.get_legend_handles_labels()
+        """(handles, labels) of the lines that have data, for a legend inside or beside it;
+        above KEY_LINES lines only the first and the last, named as such."""
+        drawn = [s.line for s in self.series if len(s.values)]
+        if len(drawn) > KEY_LINES:
+            first, last = drawn[0], drawn[-1]
+            return [first, last], [f"first: {first.get_label()}",
+                                   f"last: {last.get_label()} ({len(drawn)} lines)"]  # fmt: skip
+        return drawn, [line.get_label() for line in drawn]
 
 
 class LossPanel(_Panel):
@@ -151,10 +162,13 @@ class LinesPanel(_Panel):
             ax.set_yscale("log")
             # plain numbers (0.002, 0.01): the default 2×10⁻³ labels are mathtext, slower
             # to draw and wider than the margin
-            ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            low, high = np.log10(values.min()), np.log10(values.max())
+            # 1-2-5 steps over up to two decades; beyond, powers of ten only (more would
+            # overlap on a panel 1.4 inches high)
+            subs = (1.0, 2.0, 5.0) if high - low <= 2 else (1.0,)
+            ax.yaxis.set_major_locator(LogLocator(subs=subs))
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
             ax.yaxis.set_minor_locator(NullLocator())  # each tick is 3 lines and a text
-            low, high = np.log10(values.min()), np.log10(values.max())
             pad = 0.05 * max(high - low, 1.0)
             ax.set_ylim(10 ** (low - pad), 10 ** (high + pad))
         else:
@@ -165,7 +179,8 @@ class LinesPanel(_Panel):
 class BoxPanel(_Panel):
     """The box plots of one tensor's summaries per step (a quantile band for many steps)."""
 
-    def __init__(self, ax: Axes, summary: np.ndarray, *, kind: str, name: str, band: bool):
+    def __init__(self, ax: Axes, summary: np.ndarray, *, kind: str, name: str, band: bool,
+                 note: str = ""):  # fmt: skip
         super().__init__(ax)
         # weights row 0 is the initial state, at step 0
         self.first_step = 0 if kind == "weights" else 1
@@ -174,8 +189,10 @@ class BoxPanel(_Panel):
         stop = summary_nonfinite_from(summary, self.first_step)
         n_steps = len(summary) - 1 + self.first_step
         self._mark(stop, f"not finite from step {stop}", n_steps)
-        ax.set_ylim(value_limits(summary))
-        decorate(ax, f"{KIND_TITLES[kind]}: {name}", KIND_YLABELS[kind])
+        ax.set_ylim(_robust_limits(summary) if kind == "grads" else value_limits(summary))
+        decorate(ax, f"{KIND_TITLES[kind]}: {name}{note}", KIND_YLABELS[kind])
+        if kind == "grads":  # tiny values: 2.5e-07 on the tick, not a 1e-7 over the title
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2g}"))
 
     def show(self, first: int, last: int) -> None:
         """Reveal steps first..last; from step 1 on that includes the initial weights."""
@@ -189,14 +206,32 @@ class BoxPanel(_Panel):
         return list(self.boxes.artists)
 
 
+def _robust_limits(summary: np.ndarray) -> tuple[float, float]:
+    """Y limits covering the whiskers of all but the widest 5 % of steps: gradients shrink
+    by orders of magnitude as the loss falls, and a few large early steps would flatten
+    the rest (those few run off the panel)."""
+    lo, hi = summary[:, STAT_INDEX["whislo"]], summary[:, STAT_INDEX["whishi"]]
+    keep = np.isfinite(lo) & np.isfinite(hi)
+    if not keep.any():
+        return value_limits(summary)
+    low, high = float(np.quantile(lo[keep], 0.05)), float(np.quantile(hi[keep], 0.95))
+    span = high - low if high > low else max(abs(high), 1e-12)
+    return low - 0.05 * span, high + 0.05 * span
+
+
 def layer_signal_lines(record: Record) -> dict | None:
     """`LinesPanel` arguments for the update ratio per layer (else the gradient norm);
     None when the record has neither."""
-    for signal, (title, ylabel) in LAYER_SIGNAL_TEXT.items():
-        lines = {name: record.signal(signal, name) for name in record.layer_signals}
-        if any((np.isfinite(v) & (v > 0)).any() for v in lines.values()):
-            return {"lines": lines, "log": True, "title": title, "ylabel": f"{ylabel} (log)"}
-    return None
+    return next(filter(None, (layer_signal(record, s) for s in LAYER_SIGNAL_TEXT)), None)
+
+
+def layer_signal(record: Record, signal: str) -> dict | None:
+    """`LinesPanel` arguments for one layer signal of LAYER_SIGNAL_TEXT; None without data."""
+    title, ylabel = LAYER_SIGNAL_TEXT[signal]
+    lines = {name: record.signal(signal, name) for name in record.layer_signals}
+    if not any((np.isfinite(v) & (v > 0)).any() for v in lines.values()):
+        return None
+    return {"lines": lines, "log": True, "title": title, "ylabel": f"{ylabel} (log)"}
 
 
 def activation_signal_lines(record: Record) -> dict | None:
