@@ -4,7 +4,7 @@ from typing import Any
 
 from trainlab.version import __version__
 
-__all__ = ["__version__", "evaluate_run", "load_ipython_extension", "load_run"]
+__all__ = ["__version__", "evaluate_run", "load_ipython_extension", "load_run", "watch"]
 
 
 def __getattr__(name: str) -> Any:
@@ -17,6 +17,19 @@ def __getattr__(name: str) -> Any:
 
         return getattr(reload, name)
     raise AttributeError(f"module 'trainlab' has no attribute {name!r}")
+
+
+def watch(model: Any, optimizer: Any = None, **options: Any) -> Any:
+    """Record `model` as it trains, in one line: a `trainlab.monitor.Monitor` attached to
+    it (and watching `optimizer`, one or several), returned.
+
+    ``options`` are `trainlab.monitor.MonitorConfig` fields (``mode="full"``,
+    ``grads=False``, ``params="all"``, ...). Then ``monitor.log_losses(loss)`` each
+    step, and ``monitor.to_record()`` for figures and diagnoses (docs/byo.md).
+    """
+    from trainlab.monitor import Monitor
+
+    return Monitor(model, optimizer=optimizer, **options)
 
 
 def load_ipython_extension(ipython: Any) -> None:
