@@ -6,7 +6,7 @@ import pytest
 from scipy import stats
 
 from trainlab.errors import ConfigError
-from trainlab.stats import compare
+from trainlab.stats import compare, repeats_needed
 
 ADAM = [0.50, 0.62, 0.55, 0.58, 0.47]
 ADAMW = [0.45, 0.60, 0.49, 0.55, 0.44]
@@ -52,7 +52,10 @@ def test_independent_comparison_is_the_two_sample_t_test():
     assert not result.paired and result.df == 7
     assert (result.low, result.high) == pytest.approx((interval.low, interval.high))
     assert result.verdict == "inconclusive" and test.pvalue > 0.05
-    assert "replicates per configuration would find a difference of" in result.note
+    more = result.seeds_needed - 5
+    assert (
+        f"about {result.seeds_needed} seeds ({more} more than the 5 run) would find" in result.note
+    )
 
 
 def test_independent_edge_agrees_with_the_two_sample_t_test():
@@ -85,6 +88,51 @@ def test_unmatched_pairs_fall_back_to_independent_with_the_reason():
     doubled = pd.concat([b, b])
     result = compare(_side("adam", ADAM), doubled, "loss", pair_on=["seed"])
     assert not result.paired and "several B runs share" in result.note
+
+
+def test_equivalence_is_the_two_one_sided_tests_the_90_percent_interval_within_the_margin():
+    a, b = _side("adam", ADAM), _side("adamw", np.array(ADAM) - 0.01 + [0, 0.02, -0.01, 0.01, 0])
+    result = compare(a, b, "loss", pair_on="seed")
+    tost = stats.ttest_rel(a["loss"], b["loss"]).confidence_interval(0.90)
+    assert (result.tost_low, result.tost_high) == pytest.approx((tost.low, tost.high))
+    assert result.smallest_margin == pytest.approx(max(abs(tost.low), abs(tost.high)))
+    edge = result.smallest_margin
+    for margin, verdict in ((edge * (1 + 1e-9), "equivalent"), (edge * (1 - 1e-9), "inconclusive")):
+        assert compare(a, b, "loss", pair_on="seed", margin=margin).verdict == verdict
+        # TOST: both one-sided t-tests at 5% reject exactly when the 90% interval fits.
+        d = a["loss"].to_numpy() - b["loss"].to_numpy()
+        upper = stats.ttest_1samp(d, margin, alternative="less").pvalue
+        lower = stats.ttest_1samp(d, -margin, alternative="greater").pvalue
+        assert bool(max(upper, lower) < 0.05) is (verdict == "equivalent")
+
+
+def test_every_inconclusive_answer_says_the_smallest_margin_that_would_make_it_equivalent():
+    result = compare(_side("adam", ADAM), _side("adamw", ADAMW[:4]), "loss")
+    assert result.verdict == "inconclusive"
+    assert f"equivalent with a margin of {result.smallest_margin:.2g} or more" in result.note
+
+
+def test_the_paired_plan_is_in_seeds_not_pairs():
+    """Two configurations per side paired on the other axis and the seed: 2 pairs per seed,
+    so the seeds needed are half the pairs the paired t-test needs."""
+    rng = np.random.default_rng(3)
+    rows = [
+        {"point": f"{bn}/{d}", "seed": s, "bn": bn, "dropout": d,
+         "loss": 0.4 + 0.004 * (bn == "on") + rng.normal(scale=0.01), "status": "completed"}
+        for bn in ("on", "off") for d in ("0.0", "0.3") for s in range(3)
+    ]  # fmt: skip
+    runs = pd.DataFrame(rows)
+    a, b = runs[runs["bn"] == "on"], runs[runs["bn"] == "off"]
+    result = compare(a, b, "loss", pair_on=["dropout", "seed"])
+    assert result.paired and result.verdict == "inconclusive" and result.seeds == 3
+    pairs = repeats_needed(
+        np.std(a["loss"].to_numpy() - b["loss"].to_numpy(), ddof=1) / np.sqrt(2),
+        abs(result.difference), paired=True,
+    )  # fmt: skip
+    assert result.seeds_needed == -(-pairs // 2)
+    more = result.seeds_needed - 3
+    assert f"about {result.seeds_needed} seeds ({more} more than the 3 run)" in result.note
+    assert "2 pairs per seed" in result.note
 
 
 def test_margin_makes_a_small_real_difference_equivalent():

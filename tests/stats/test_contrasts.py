@@ -12,6 +12,7 @@ from trainlab.stats import (
     PooledNoise,
     bonferroni_confidence,
     config_means,
+    contrast_test,
     linear_contrast,
     pooled_noise,
 )
@@ -89,6 +90,37 @@ def test_contrast_variance_is_sigma_squared_sum_w_squared_over_n():
     half = stats.t.ppf(0.95, 10) * se
     assert c.estimate == pytest.approx(-2.5)
     assert (c.se, c.low, c.high) == pytest.approx((se, -2.5 - half, -2.5 + half))
+
+
+def test_a_configuration_with_its_own_variance_gets_the_welch_satterthwaite_df():
+    noise = PooledNoise(0.25, 10)
+    own = [math.nan, math.nan, 4.0]  # the third keeps its own variance, from 5 runs
+    c = linear_contrast([1.0, 2.0, 4.0], [2, 3, 5], [0.5, 0.5, -1.0], noise, own=own)
+    pooled_part, own_part = 0.25 * (0.25 / 2 + 0.25 / 3), 4.0 / 5
+    df = (pooled_part + own_part) ** 2 / (pooled_part**2 / 10 + own_part**2 / 4)
+    half = stats.t.ppf(0.975, df) * math.sqrt(pooled_part + own_part)
+    assert (c.se**2, c.df) == pytest.approx((pooled_part + own_part, df))
+    assert (c.low, c.high) == pytest.approx((-2.5 - half, -2.5 + half))
+
+
+def test_one_contrast_tested_alone_is_its_t_test():
+    cells = config_means(_runs(), "loss")
+    noise = pooled_noise(_runs(), "loss")
+    weights = [1.0, 0.0, -1.0, 0.0]
+    c = linear_contrast(cells["mean"], cells["n"], weights, noise)
+    test = contrast_test(cells["mean"], cells["n"], [weights], noise)
+    assert (test.df_effect, test.df_noise) == (1, noise.df)
+    assert test.statistic == pytest.approx((c.estimate / c.se) ** 2)
+    assert test.p == pytest.approx(2 * stats.t.sf(abs(c.estimate / c.se), noise.df))
+
+
+def test_contrasts_that_repeat_each_other_count_once_in_the_test():
+    cells = config_means(_runs(), "loss")
+    noise = pooled_noise(_runs(), "loss")
+    one = [1.0, -1.0, 0.0, 0.0]
+    twice = contrast_test(cells["mean"], cells["n"], [one, [-2.0, 2.0, 0.0, 0.0]], noise)
+    alone = contrast_test(cells["mean"], cells["n"], [one], noise)
+    assert twice.df_effect == 1 and twice.p == pytest.approx(alone.p)
 
 
 def test_contrast_without_noise_estimate_has_no_interval():

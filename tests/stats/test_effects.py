@@ -1,4 +1,5 @@
-"""Main effects, interactions and sign reversals against explicit loops and scipy."""
+"""Main effects, interactions and sign reversals, and their F-tests, against explicit loops
+and scipy."""
 
 import itertools
 
@@ -7,7 +8,16 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from trainlab.stats import axis_verdicts, interactions, main_effects, sign_reversals
+from trainlab.stats import (
+    axis_tests,
+    axis_verdicts,
+    holm,
+    interaction_tests,
+    interactions,
+    main_effects,
+    sign_reversals,
+    simultaneous,
+)
 
 SPREAD = np.array([-0.1, 0.0, 0.1])  # replicates around the truth: means are exact
 
@@ -40,14 +50,16 @@ def _unbalanced_study():
 
 
 def _reference_effects(runs, axis, confidence=0.95):
-    """Slow explicit computation of the main effects of `axis` (Bonferroni over levels)."""
+    """Slow explicit computation of the main effects of `axis` (Bonferroni over the levels;
+    two levels are one claim)."""
     ok = runs[(runs["status"] == "completed") & runs[axis].notna()]
     configs = {p: (g[axis].iloc[0], g["loss"].tolist()) for p, g in ok.groupby("point")}
     means = {p: sum(v) / len(v) for p, (_, v) in configs.items()}
     ss = sum((y - means[p]) ** 2 for p, (_, v) in configs.items() for y in v)
     df = sum(len(v) - 1 for _, v in configs.values())
     levels = sorted({level for level, _ in configs.values()})
-    q = stats.t.ppf(1 - (1 - confidence) / (2 * len(levels)), df)
+    claims = 1 if len(levels) == 2 else len(levels)
+    q = stats.t.ppf(1 - (1 - confidence) / (2 * claims), df)
     result = {}
     for level in levels:
         members = [p for p, (lv, _) in configs.items() if lv == level]
@@ -81,8 +93,10 @@ def test_main_effects_of_a_sub_grid_axis_use_only_the_runs_that_have_it():
     assert lr.loc["1e-2", "n_configs"] == 3 and lr.loc["1e-2", "n_runs"] == 8
 
 
-def test_two_level_effect_interval_edge_agrees_with_a_bonferroni_t_test():
-    """One configuration per level: the effect is half the difference, tested at 0.05 / 2."""
+def test_a_two_level_axis_spends_the_whole_alpha():
+    """One configuration per level: the effect is half the difference, and its interval is
+    the t-test of the difference at 0.05 (the two levels' effects are +-one number: one
+    claim, not two)."""
     x, y = np.array([1.0, 1.3, 0.8, 1.1]), np.array([0.2, 0.5, 0.4])
 
     def effects(shift):
@@ -97,17 +111,51 @@ def test_two_level_effect_interval_edge_agrees_with_a_bonferroni_t_test():
     # Moving x by d moves its effect by d / 2.
     for shift, excludes_zero in ((-2 * edge + 1e-9, True), (-2 * edge - 1e-9, False)):
         assert bool(effects(shift).loc["x", "distinguishable"]) is excludes_zero
-        assert bool(stats.ttest_ind(x + shift, y).pvalue < 0.05 / 2) is excludes_zero
+        assert bool(stats.ttest_ind(x + shift, y).pvalue < 0.05) is excludes_zero
+
+
+def test_axis_test_is_the_one_way_anova_of_its_configurations():
+    """One configuration per level, unequal replicates: the Wald F of the level effects is
+    scipy's one-way ANOVA F (the general linear hypothesis "all level means equal")."""
+    rng = np.random.default_rng(8)
+    groups = {"x": rng.normal(size=4), "y": rng.normal(1.0, size=3), "z": rng.normal(size=5)}
+    runs = pd.DataFrame(
+        [{"point": k, "a": k, "loss": v, "status": "completed"}
+         for k, values in groups.items() for v in values]
+    )  # fmt: skip
+    (test,) = axis_tests(runs, "a", "loss").itertuples()
+    reference = stats.f_oneway(*groups.values())
+    assert (test.df_effect, test.df_noise) == (2, 9)
+    assert (test.statistic, test.p) == pytest.approx((reference.statistic, reference.pvalue))
+
+
+def test_a_two_level_axis_test_is_the_two_sample_t_test():
+    x, y = [1.0, 1.3, 0.8, 1.1], [0.2, 0.5, 0.4]
+    runs = pd.DataFrame(
+        {"point": ["x"] * 4 + ["y"] * 3, "a": ["x"] * 4 + ["y"] * 3, "loss": x + y,
+         "status": "completed"}
+    )  # fmt: skip
+    (test,) = axis_tests(runs, "a", "loss").itertuples()
+    assert test.df_effect == 1 and test.p == pytest.approx(stats.ttest_ind(x, y).pvalue)
 
 
 def test_axis_verdicts():
     strong = _grid(lambda i, j: 2.0 * (i == "a1"))
-    verdicts = axis_verdicts(main_effects(strong, ["a", "b"], "loss"))
+    verdicts = axis_verdicts(axis_tests(strong, ["a", "b"], "loss"))
     assert verdicts.to_dict() == {"a": "matters", "b": "within noise"}
     one_seed = _grid(lambda i, j: 2.0 * (i == "a1"), spread=[0.0])
     effects = main_effects(one_seed, ["a", "b"], "loss")
     assert effects["distinguishable"].isna().all() and (effects["df"] == 0).all()
-    assert axis_verdicts(effects).to_dict() == {"a": "unknown", "b": "unknown"}
+    assert axis_verdicts(axis_tests(one_seed, ["a", "b"], "loss")).to_dict() == {
+        "a": "unknown", "b": "unknown"
+    }  # fmt: skip
+
+
+def test_axis_verdicts_read_the_holm_adjusted_p_value():
+    tests = pd.DataFrame({"axis": ["a", "b"], "p": [0.03, 0.04]})
+    assert axis_verdicts(tests).to_dict() == {"a": "matters", "b": "matters"}
+    adjusted = tests.assign(p_adjusted=holm(tests["p"]))  # 0.06 and 0.06
+    assert axis_verdicts(adjusted).to_dict() == {"a": "within noise", "b": "within noise"}
 
 
 def test_interactions_are_cell_contrasts_sorted_by_size():
@@ -118,11 +166,64 @@ def test_interactions_are_cell_contrasts_sorted_by_size():
     assert table["interaction"].abs().tolist() == pytest.approx([1.0] * 4)
     cell = table.set_index(["level_a", "level_b"]).loc[("a1", "b1")]
     assert cell["interaction"] == pytest.approx(1.0)
-    # se: sigma^2 sum w^2 / n with w = +-1/4 on four configurations of 3 replicates.
+    # se: sigma^2 sum w^2 / n with w = +-1/4 on four configurations of 3 replicates; the
+    # four cells of a 2 x 2 are +-one number: one claim, the whole alpha.
     se = np.sqrt(np.var(SPREAD, ddof=1) * 4 * (1 / 16) / 3)
-    half = stats.t.ppf(1 - 0.05 / 8, 8) * se
+    half = stats.t.ppf(1 - 0.05 / 2, 8) * se
     assert (cell["low"], cell["high"]) == pytest.approx((1 - half, 1 + half))
     assert table["distinguishable"].all()
+
+
+def _two_way_anova_interaction(runs, a, b):
+    """Textbook balanced two-way ANOVA: SS_AB = n sum (y_ij - y_i - y_j + y)^2 on
+    (a - 1)(b - 1) df, against the within-cell mean square."""
+    cell = runs.groupby([a, b])["loss"]
+    means, n = cell.mean(), cell.size().iloc[0]
+    row, col, grand = means.groupby(level=0).mean(), means.groupby(level=1).mean(), means.mean()
+    ss = sum(n * (means[i, j] - row[i] - col[j] + grand) ** 2 for i, j in means.index)
+    df_effect = (len(row) - 1) * (len(col) - 1)
+    within = ((runs["loss"] - cell.transform("mean")) ** 2).sum()
+    df_noise = len(runs) - len(means)
+    f = ss / df_effect / (within / df_noise)
+    return f, df_effect, stats.f.sf(f, df_effect, df_noise)
+
+
+def test_interaction_test_is_the_two_way_anova_interaction_f():
+    rng = np.random.default_rng(9)
+    runs = _grid(lambda i, j: 0.0, levels_a=("a0", "a1", "a2"), spread=rng.normal(size=3))
+    runs["loss"] += rng.normal(size=len(runs)) + (runs["a"] == "a1") * (runs["b"] == "b2")
+    (test,) = interaction_tests(runs, ["a", "b"], "loss").itertuples()
+    f, df_effect, p = _two_way_anova_interaction(runs, "a", "b")
+    assert test.df_effect == df_effect == 4
+    assert (test.statistic, test.p) == pytest.approx((f, p))
+    assert (test.cells, test.within_cells) == (9, 18)  # a | b and b | a: 9 cells each
+
+
+def test_a_2x2_interaction_spends_the_whole_alpha():
+    """Its one claim: the test is the t-test of the interaction contrast at 0.05, and the
+    cell interval excludes 0 exactly when the test's p-value is below 0.05."""
+    rng = np.random.default_rng(10)
+    for _ in range(20):
+        runs = _grid(lambda i, j: 0.0, levels_b=("b0", "b1"), spread=[0.0, 0.0, 0.0])
+        runs["loss"] = rng.normal(size=len(runs)) + 1.2 * (
+            runs["a"] == runs["b"].str.replace("b", "a")
+        )
+        (test,) = interaction_tests(runs, ["a", "b"], "loss").itertuples()
+        assert test.df_effect == 1 and test.cells == 1
+        cells = interactions(runs, ["a", "b"], "loss")
+        assert bool(cells["distinguishable"].all()) is bool(test.p < 0.05)
+
+
+def test_simultaneous_widens_intervals_to_a_larger_family():
+    runs = _grid(lambda i, j: {"b0": 0.0, "b1": 0.0, "b2": 3.0}[j] * (i == "a1"))
+    table = interactions(runs, ["a", "b"], "loss")
+    wider = simultaneous(table, "interaction", 12)
+    row, widened = table.iloc[0], wider.iloc[0]
+    half = stats.t.ppf(1 - 0.05 / 24, row["df"]) * row["se"]
+    assert (widened["low"], widened["high"]) == pytest.approx(
+        (row["interaction"] - half, row["interaction"] + half)
+    )
+    assert simultaneous(table, "interaction", 3)[["low", "high"]].equals(table[["low", "high"]])
 
 
 def test_interactions_sort_unequal_cells():

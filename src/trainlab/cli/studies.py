@@ -1,4 +1,4 @@
-"""`trainlab run`, `demo`, `report` and `list`: a study from its spec to its report."""
+"""`trainlab run`, `demo`, `report`, `confirm` and `list`: a study from its spec to its report."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from trainlab.cli.common import EXIT_OK, EXIT_RUNS_FAILED, output_dir
+from trainlab.errors import ConfigError
 
 SUMMARY_ROWS = 5  # best runs printed after a study
 
@@ -55,6 +56,41 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.html:
         print(f"report: {write_html_report(Path(args.dir))}")
     return EXIT_OK
+
+
+def cmd_confirm(args: argparse.Namespace) -> int:
+    """Rerun a study's top configurations on fresh seeds, reported apart from the others."""
+    from trainlab.report import analyze, collect_results, write_report
+    from trainlab.study import LocalExecutor, run_study, studydir
+    from trainlab.study.confirm import confirmation_study
+
+    out = Path(args.dir)
+    index = studydir.read_study(out)
+    if args.repeats < 2:
+        raise ConfigError(
+            f"--repeats {args.repeats}; expected >= 2 fresh seeds (one gives no interval)"
+        )
+    analysis = analyze(collect_results(out, list(index.get("axes", {}))), index)
+    if analysis.best is None:
+        raise ConfigError(f"{out}: no run has finished with a {analysis.metric.name}; "
+                          "there is nothing to confirm")  # fmt: skip
+    ranking = analysis.best.table["point"].tolist()
+    if not 1 <= args.top <= len(ranking):
+        raise ConfigError(f"--top {args.top}; expected 1 to {len(ranking)} (the study's "
+                          "configurations with a finished run)")  # fmt: skip
+    points = ranking[: args.top]
+    finished = analysis.finished
+    runs = {p: finished.loc[finished["point"] == p, "run"].iloc[0] for p in points}
+    study = confirmation_study(out, points, runs, args.repeats)
+    target = out / studydir.CONFIRM_DIR
+    print(f"{study.name}: the top {len(points)} configurations x {len(study.seeds)} fresh seeds "
+          f"({', '.join(map(str, study.seeds))}) = {len(study.runs)} runs -> {target}")  # fmt: skip
+    outcome = run_study(study, target, executor=LocalExecutor(args.jobs), progress=True)
+    write_report(target)
+    analysis = write_report(out)
+    _print_confirmation(analysis)
+    print(f"findings: {out / studydir.FINDINGS_FILE} (and {target / studydir.FINDINGS_FILE})")
+    return EXIT_RUNS_FAILED if outcome.failed else EXIT_OK
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -121,6 +157,14 @@ def register(sub: argparse._SubParsersAction, add) -> None:
         "--html", action="store_true", help="also write DIR/report/index.html and one page per run"
     )
 
+    p = add("confirm", cmd_confirm)
+    p.add_argument("dir", help="a study output directory")
+    p.add_argument("--top", type=int, default=3, help="configurations to rerun, best first "
+                   "(default: 3)")  # fmt: skip
+    p.add_argument("--repeats", type=int, default=5, help="fresh seeds per configuration "
+                   "(default: 5)")  # fmt: skip
+    p.add_argument("--jobs", type=int, default=None, help="parallel runs (default: fill the cores)")
+
     p = add("list", cmd_list)
     p.add_argument("dir", help="a study output directory")
 
@@ -149,25 +193,52 @@ def _run_and_report(study, out: Path, executor, *, progress: bool, html: bool) -
 
 def _print_summary(analysis, out: Path, *, html: bool = False) -> None:
     """Counts, then the best configurations by the study's ranking rule (the one the
-    findings use), then where the tables, findings and report are."""
-    from trainlab.stats import STANDING_WORDS, format_estimate, t_interval
+    findings use), then where the tables, findings and report are. Generated stand-in
+    data is said first: such findings test the pipeline, not the dataset."""
+    from trainlab.stats import STANDING_WORDS, format_estimate
     from trainlab.study import studydir
 
     table = analysis.table
+    if analysis.source.warning:
+        print(f"generated stand-in data: {analysis.source.warning.replace('`', '')}")
     if table.empty or analysis.best is None:
         print("no run finished (see the errors above); run the same command to retry")
     else:
         counts = table["status"].value_counts().to_dict()
         print(", ".join(f"{n} {status}" for status, n in counts.items()))
         metric = analysis.metric
-        best = analysis.best.table.head(SUMMARY_ROWS)
+        best = analysis.best
+        together = (
+            f", simultaneous over the {best.selected_from} configurations (they hold for "
+            "the ones these seeds ranked first)"
+            if best.selected_from > 1 and analysis.replicated
+            else ""
+        )
         print(f"best configurations by {metric.label} ({metric.name}, {metric.better} is "
-              f"better; mean over seeds, 95% interval):")  # fmt: skip
-        for row in best.itertuples():
-            runs = table[table["point"] == row.point][metric.name]
-            est = t_interval(runs.dropna().to_numpy(float))
-            verdict = STANDING_WORDS[row.verdict]
-            print(f"  {format_estimate(est.mean, est.low, est.high):>28}  {row.point}  ({verdict})")
+              f"better; mean over seeds, 95% intervals{together}):")  # fmt: skip
+        for row in best.table.head(SUMMARY_ROWS).itertuples():
+            estimate = format_estimate(row.mean, row.mean_low, row.mean_high)
+            print(f"  {estimate:>28}  {row.point}  ({STANDING_WORDS[row.verdict]})")
+        if analysis.unstable:
+            print(f"unequal seed noise (own variance used): {', '.join(analysis.unstable)}")
+        if analysis.confirm_top and analysis.confirmation is None and analysis.replicated:
+            print(f"to measure the top ones on seeds that did not select them: "
+                  f"{analysis.confirm_command(out)}")  # fmt: skip
+        _print_confirmation(analysis)
     print(f"results: {out / studydir.RESULTS_FILE}\nfindings: {out / studydir.FINDINGS_FILE}")
     if html:
         print(f"report: {out / studydir.REPORT_DIR / 'index.html'}")
+
+
+def _print_confirmation(analysis) -> None:
+    """The confirmed configurations' means on fresh seeds beside the selecting ones."""
+    from trainlab.stats import format_estimate
+
+    confirmation = analysis.confirmation
+    if confirmation is None:
+        return
+    print(f"on fresh seeds ({', '.join(map(str, confirmation.seeds))}; mean, 95% interval) "
+          "against the mean over the seeds that selected them:")  # fmt: skip
+    for row in confirmation.table.itertuples():
+        fresh = format_estimate(row.mean, row.low, row.high)
+        print(f"  {fresh:>28}  {row.point}  (selected at {row.selected:.4g})")

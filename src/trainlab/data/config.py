@@ -18,6 +18,9 @@ class DataConfig:
     val_size: int = number(10_000, lo=1)  # samples held out for validation
     val_from: str = choice(SPLITS, default="train")  # official split the validation set is cut from
     split_seed: int = 0  # fixed by default so every run of a grid validates on the same samples
+    # true: each run draws its validation split with its own seed (split_seed follows the
+    # run's seed), so seed noise includes the choice of split (Bouthillier et al. 2021)
+    split_per_seed: bool = False
     train_size: int = number(0, lo=0)  # use only the first N training samples; 0 = all
     standardize: str = choice(("none", *STANDARDIZE_PER), default="feature")
     augment: bool = False  # random crop (padding 4) + horizontal flip, per batch

@@ -13,13 +13,18 @@ import numpy as np
 import pandas as pd
 
 from trainlab.run.metrics import METRIC_COLUMNS
-from trainlab.run.rundir import RUNS_DIR, read_meta
+from trainlab.run.rundir import CONFIG_FILE, RUNS_DIR, read_json, read_meta
 from trainlab.run.status import TRAINED
 from trainlab.stats import config_table
+from trainlab.study import studydir
 from trainlab.study.questions import ReportConfig
 
 IDENTITY_COLUMNS = ("run", "point", "seed")
 STATUS_COLUMNS = ("status", "stop_reason", "stop_step", "kept_by", "seconds", "error")
+# What each run trained on, from its config.json: which dataset, whether generated
+# stand-in files replaced it, the seed of its validation split (and whether that follows
+# the run's seed), and augmentation.
+DATA_COLUMNS = ("dataset", "synthetic", "split_seed", "split_per_seed", "augment")
 
 
 def collect_results(out: str | Path, axes: list[str] | None = None) -> pd.DataFrame:
@@ -41,15 +46,43 @@ def collect_results(out: str | Path, axes: list[str] | None = None) -> pd.DataFr
         }  # fmt: skip
         row.update({k: meta.get("metrics", {}).get(k, np.nan) for k in METRIC_COLUMNS})
         row.update({k: meta.get(k) for k in STATUS_COLUMNS})
+        row.update(_data_of(directory))
         row["grids"] = " ".join(str(g) for g in meta.get("grids", []))
         row["diagnoses"] = ", ".join(dict.fromkeys(d["name"] for d in meta.get("diagnoses", [])))
         rows.append(row)
-    columns = [*IDENTITY_COLUMNS, *axes, *METRIC_COLUMNS, *STATUS_COLUMNS, "diagnoses", "grids"]
+    columns = [
+        *IDENTITY_COLUMNS, *axes, *METRIC_COLUMNS, *STATUS_COLUMNS, "diagnoses", "grids",
+        *DATA_COLUMNS,
+    ]  # fmt: skip
     table = pd.DataFrame(rows)
     for column in columns:
         if column not in table.columns:
             table[column] = np.nan
     return table[columns + [c for c in table.columns if c not in columns]]
+
+
+def read_confirmation(out: str | Path) -> pd.DataFrame | None:
+    """The runs of ``out/confirm`` (`trainlab confirm`: the top configurations again, on
+    fresh seeds) as a results table, or None when there is no confirmation."""
+    confirm = Path(out) / studydir.CONFIRM_DIR
+    if not studydir.is_study(confirm):
+        return None
+    return collect_results(confirm, list(studydir.read_study(confirm).get("axes", {})))
+
+
+def _data_of(directory: Path) -> dict[str, object]:
+    """The DATA_COLUMNS of a run directory (NaN where its config.json cannot be read)."""
+    try:
+        data = read_json(directory / CONFIG_FILE)["config"]["data"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return {
+        "dataset": data.get("name"),
+        "synthetic": bool(data.get("synthetic", False)),
+        "split_seed": data.get("split_seed"),
+        "split_per_seed": bool(data.get("split_per_seed", False)),
+        "augment": bool(data.get("augment", False)),
+    }
 
 
 def rank(table: pd.DataFrame, report: ReportConfig) -> pd.DataFrame:

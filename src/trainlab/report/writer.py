@@ -28,7 +28,12 @@ from trainlab.monitor import Record
 from trainlab.report.analysis import StudyAnalysis, analyze
 from trainlab.report.equivariance import equivariance_experiment
 from trainlab.report.findings import write_findings
-from trainlab.report.results import collect_results, configurations, grid_tables
+from trainlab.report.results import (
+    collect_results,
+    configurations,
+    grid_tables,
+    read_confirmation,
+)
 from trainlab.run import rundir
 from trainlab.run.config import RunConfig
 from trainlab.run.splits import load_run_splits
@@ -59,12 +64,12 @@ def write_report(out: str | Path) -> StudyAnalysis:
     index = studydir.read_study(out)
     axes = list(index.get("axes", {}))
     table = collect_results(out, axes)
-    analysis = analyze(table, index)
+    analysis = analyze(table, index, confirmation=read_confirmation(out))
     with atomic_open(out / studydir.RESULTS_FILE, "w") as f:
         analysis.table.to_csv(f, index=False)
     with atomic_open(out / studydir.CONFIGS_FILE, "w") as f:
         configurations(analysis.table, axes).to_csv(f, index=False)
-    atomic_write_text(out / studydir.FINDINGS_FILE, write_findings(analysis))
+    atomic_write_text(out / studydir.FINDINGS_FILE, write_findings(analysis, out))
     _figures(out, analysis, index)
     return analysis
 

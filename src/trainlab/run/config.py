@@ -7,6 +7,7 @@ and `load_run` rebuilds the model from it.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -70,6 +71,10 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         check_fields(self)
+        if self.data.split_per_seed and self.data.split_seed != self.seed:
+            # each seed its own validation split: set here, so a copy with another seed
+            # (dataclasses.replace) draws that seed's split
+            object.__setattr__(self, "data", dataclasses.replace(self.data, split_seed=self.seed))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dict (tuples as lists), as saved in a run directory."""

@@ -1,22 +1,38 @@
-"""The best configuration and those that seed noise cannot tell apart from it."""
+"""The best configuration, those seed noise cannot tell apart from it, and its honest interval.
+
+The best is chosen by the same seeds that measure it, so two things go wrong when its
+numbers are read as if it had been chosen in advance (the winner's curse): its lead
+over the others looks surer than it is, and its own interval, the best of k draws,
+sits too far on the good side. `best_set` answers both:
+
+- comparisons with the best by Hsu's MCB (multiple comparisons with the best; Hsu
+  1996, ch. 4): configuration i is worse than the best when its difference from the
+  best of the others clears d standard errors, d the one-sided Dunnett constant for
+  k - 1 comparisons (`dunnett.one_sided_dunnett`), so with 95% confidence every
+  configuration called worse is worse, whichever the data made the best;
+- the mean of every configuration with an interval simultaneous over all k
+  (Bonferroni, each at 1 - alpha / k), so the interval of whichever configuration the
+  seeds select still covers its mean with 95% confidence. The cure for the width is
+  new seeds: `trainlab confirm` reruns the top configurations on seeds that did not
+  select them.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from trainlab.errors import ConfigError
-from trainlab.stats.contrasts import (
-    PooledNoise,
-    bonferroni_confidence,
-    config_means,
-    linear_contrast,
-    noise_of,
-)
-from trainlab.stats.replicates import Estimate, t_interval
-from trainlab.stats.table import check_confidence, usable_runs
+from trainlab.stats.contrasts import PooledNoise, config_means, linear_contrast, noise_of
+from trainlab.stats.dunnett import one_sided_dunnett
+from trainlab.stats.multiplicity import bonferroni_confidence
+from trainlab.stats.replicates import Estimate
+from trainlab.stats.table import check_confidence
 
 # What `best_set` says of each configuration, in the words every report shows.
 STANDING_WORDS = {
@@ -25,30 +41,43 @@ STANDING_WORDS = {
     "worse": "worse",
     "unknown": "noise unknown: one seed",
 }
-BEST_COLUMNS = ["point", "mean", "n", "difference", "low", "high", "indistinguishable", "verdict"]
+BEST_COLUMNS = [
+    "point", "mean", "n", "mean_low", "mean_high", "difference", "low", "high",
+    "indistinguishable", "verdict",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
 class BestSet:
     """The best configuration by mean and how every configuration compares with it.
 
-    `table` has one row per configuration, best first: point, mean, n, difference
-    (mean - best mean), low, high, indistinguishable and verdict: "best",
-    "indistinguishable" (interval contains 0), "worse" (interval excludes 0) or
-    "unknown" (no seed-noise estimate: every configuration has one replicate;
-    indistinguishable is then NA).
+    `table` has one row per configuration, best first: point, mean, n, mean_low and
+    mean_high (its mean's interval, simultaneous over the k configurations), difference
+    (mean - best mean) with low and high (Hsu's MCB bounds: difference -+ d se),
+    indistinguishable and verdict: "best", "indistinguishable" (the MCB interval
+    reaches 0), "worse" (it does not) or "unknown" (no seed-noise estimate; then
+    indistinguishable is NA). `estimate` is the best's row as an Estimate: the interval
+    that holds for the configuration the seeds selected. `exact` says whether d is
+    Dunnett's exact constant (equal replicates, one pooled noise) or the conservative
+    Bonferroni one-sided t (otherwise).
     """
 
     point: str
     estimate: Estimate
     table: pd.DataFrame
     noise: PooledNoise
+    exact: bool = True
 
     @property
     def members(self) -> list[str]:
         """The best configuration and those indistinguishable from it."""
         verdicts = self.table["verdict"]
         return self.table["point"][verdicts.isin(["best", "indistinguishable"])].tolist()
+
+    @property
+    def selected_from(self) -> int:
+        """How many configurations the best was selected from."""
+        return len(self.table)
 
 
 def best_set(
@@ -59,18 +88,22 @@ def best_set(
     point: str = "point",
     status: str = "status",
     confidence: float = 0.95,
+    own_noise: Collection[str] = (),
 ) -> BestSet:
     """The configuration with the best mean `metric` and those indistinguishable from it.
 
-    For every other configuration c the contrast mean_c - mean_best gets a t-interval under
-    the seed noise pooled over all configurations; c is indistinguishable when it contains
-    0. The k - 1 intervals are simultaneous (Bonferroni over them, each at confidence
-    1 - (1 - confidence) / (k - 1)); the best is picked by the same data, so its lead is
-    optimistic and a wide set is the honest answer. The best's own `estimate` is the
-    t-interval over its replicates. Ties go to the configuration that appears first.
+    For every other configuration c, the difference mean_c - mean_best gets the MCB
+    bounds difference -+ d se (se under the pooled seed noise, or Welch where a
+    configuration in `own_noise` keeps its own variance); c is worse when they exclude
+    0. d is the one-sided Dunnett constant for k - 1 comparisons when every
+    configuration has the same replicates and shares the pooled noise, else the
+    one-sided t at Bonferroni level 1 - alpha / (k - 1) with each difference's df, which
+    is larger and so safe. Each configuration's mean gets the interval
+    mean +- t_{1 - alpha / (2k), df} sqrt(v_c / n_c), simultaneous over the k. Ties go to
+    the configuration that appears first.
     """
     check_confidence(confidence)
-    cells = config_means(runs, metric, point=point, status=status)
+    cells = config_means(runs, metric, point=point, status=status, own_noise=own_noise)
     if cells.empty:
         raise ConfigError(
             f"runs has no completed or stopped run with a finite {metric!r}; "
@@ -78,33 +111,59 @@ def best_set(
         )
     noise = noise_of(cells)
     ranking = -cells["mean"] if higher_is_better else cells["mean"]
-    order = np.argsort(ranking.to_numpy(), kind="stable")
-    cells = cells.iloc[order]
-    means, counts = cells["mean"].to_numpy(), cells["n"].to_numpy()
-    level = bonferroni_confidence(confidence, max(len(cells) - 1, 1))
+    cells = cells.iloc[np.argsort(ranking.to_numpy(), kind="stable")]
+    means, counts, own = (cells[c].to_numpy() for c in ("mean", "n", "own"))
+    k = len(cells)
+    exact = bool(np.isnan(own).all() and (counts == counts[0]).all())
+    mean_level = bonferroni_confidence(confidence, k)
+    worse_sign = -1.0 if higher_is_better else 1.0  # the sign of a worse difference
     rows = []
-    for position in range(len(cells)):
-        weights = np.zeros(len(cells))
+    for position in range(k):
+        weights = np.zeros(k)
         weights[position] += 1
+        mean_c = linear_contrast(means, counts, weights, noise, confidence=mean_level, own=own)
         weights[0] -= 1
-        c = linear_contrast(means, counts, weights, noise, confidence=level)
+        diff = linear_contrast(means, counts, weights, noise, own=own)
+        d = _constant(k, diff.df, confidence, exact=exact) if position else math.nan
+        low, high = diff.estimate - d * diff.se, diff.estimate + d * diff.se
         rows.append(
-            {"point": cells.index[position], "mean": means[position], "n": int(counts[position]),
-             "difference": c.estimate, "low": c.low, "high": c.high,
-             **_standing(position, c.low, c.high, noise)}
+            {"point": cells.index[position], "mean": means[position],
+             "n": int(counts[position]), "mean_low": mean_c.low, "mean_high": mean_c.high,
+             "difference": diff.estimate, "low": low if position else 0.0,
+             "high": high if position else 0.0,
+             **_standing(position, worse_sign * diff.estimate - d * diff.se, diff.df)}
         )  # fmt: skip
     table = pd.DataFrame(rows, columns=BEST_COLUMNS)
     table["indistinguishable"] = table["indistinguishable"].astype("boolean")
-    best = cells.index[0]
-    ok = usable_runs(runs, metric, status=status)
-    estimate = t_interval(ok.loc[ok[point] == best, metric].to_numpy(), confidence)
-    return BestSet(best, estimate, table, noise)
+    best = table.iloc[0]
+    sd = math.sqrt(own[0]) if not np.isnan(own[0]) else _own_sd(runs, metric, best["point"],
+                                                                  point, status)  # fmt: skip
+    df = (counts[0] - 1) if not np.isnan(own[0]) else noise.df
+    estimate = Estimate(float(best["mean"]), float(best["mean_low"]), float(best["mean_high"]),
+                        sd, int(best["n"]), int(df))  # fmt: skip
+    return BestSet(str(best["point"]), estimate, table, noise, exact)
 
 
-def _standing(position: int, low: float, high: float, noise: PooledNoise) -> dict:
+def _constant(k: int, df: float, confidence: float, *, exact: bool) -> float:
+    """The MCB constant: Dunnett's for k - 1 comparisons, or its Bonferroni bound."""
+    if not df > 0:
+        return math.nan
+    if exact:
+        return one_sided_dunnett(k - 1, df, confidence)
+    return float(stats.t.ppf(1 - (1 - confidence) / max(k - 1, 1), df))
+
+
+def _standing(position: int, margin: float, df: float) -> dict:
+    """`margin`: how far the difference is on the worse side beyond d se."""
     if position == 0:
         return {"indistinguishable": True, "verdict": "best"}
-    if noise.df == 0:
+    if not df > 0:
         return {"indistinguishable": None, "verdict": "unknown"}
-    inside = low <= 0 <= high
+    inside = not margin > 0
     return {"indistinguishable": inside, "verdict": "indistinguishable" if inside else "worse"}
+
+
+def _own_sd(runs: pd.DataFrame, metric: str, name: str, point: str, status: str) -> float:
+    cells = config_means(runs[runs[point] == name], metric, point=point, status=status)
+    n, ss = int(cells["n"].iloc[0]), float(cells["ss"].iloc[0])
+    return math.sqrt(ss / (n - 1)) if n > 1 else math.nan

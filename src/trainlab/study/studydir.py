@@ -7,6 +7,8 @@ and where the report puts its tables, findings, figures and pages.
     OUT/results.csv, configs.csv    one row per run; one row per configuration
     OUT/findings.md, OUT/figures/   conclusions and figures (`trainlab.report`)
     OUT/report/                     the HTML report (`trainlab.report.html`)
+    OUT/confirm/                    `trainlab confirm`: the top configurations rerun on
+                                    fresh seeds, a study directory of its own
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ CONFIGS_FILE = "configs.csv"
 FINDINGS_FILE = "findings.md"
 FIGURES_DIR = "figures"
 REPORT_DIR = "report"
+CONFIRM_DIR = "confirm"
 
 # A driver refreshes its heartbeat every few seconds; older than this, it is gone.
 HEARTBEAT_STALE_S = 30.0

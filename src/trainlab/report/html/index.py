@@ -82,7 +82,7 @@ def index_page(
         running=running,
         written=fmt.clock(time.time()),
         counts=_counts(views),
-        answer=answer_block(analysis, views, figures),
+        answer=answer_block(analysis, views, figures, out=out),
         in_flight=_in_flight(views),
         tables=tables,
         figures=[f for n, f in figures.items() if not n.startswith("question_")],

@@ -1,0 +1,122 @@
+"""Unequal seed noise: the configurations whose spread over seeds is far from the others'.
+
+Pooling the seed variance over configurations assumes they all share one spread. One
+unstable configuration (a learning rate at the edge of divergence, say) breaks that:
+pooled in, it widens every comparison; and comparisons that involve it are too narrow.
+`unequal_noise` tests each configuration's variance against the pooled variance of the
+others with the one-sided F-test of two variances (Cochran's test of the largest
+variance, stepped down as Holm's procedure is), so a study whose configurations share
+one spread flags none in 95% of cases. A flagged configuration then keeps its own
+variance in every contrast (`contrasts.config_means(own_noise=...)`: Welch-Satterthwaite
+df) and leaves the pool.
+
+The F-test of variances assumes normal noise; heavy tails make it flag more often. A
+flag says "look at this configuration's runs"; its cost is only wider intervals for the
+comparisons that involve it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+from scipy import stats
+
+from trainlab.stats.contrasts import config_means
+
+NOISE_CHECK_COLUMNS = ["point", "n", "sd", "others_sd", "ratio", "p", "p_adjusted", "flagged"]
+
+
+@dataclass(frozen=True)
+class NoiseCheck:
+    """Each configuration's seed sd against the others' pooled sd, and the verdict.
+
+    `table`: one row per configuration with 2 or more runs: point, n, sd, others_sd
+    (pooled over the others not flagged), ratio (sd / others_sd), p (one-sided F-test),
+    p_adjusted (stepped down as Holm's) and flagged (p_adjusted <= alpha).
+    """
+
+    table: pd.DataFrame
+    alpha: float
+
+    @property
+    def flagged(self) -> list[str]:
+        """The configurations whose seed spread is far from the others'."""
+        return self.table.loc[self.table["flagged"], "point"].tolist()
+
+
+def unequal_noise(
+    runs: pd.DataFrame,
+    metric: str,
+    *,
+    point: str = "point",
+    status: str = "status",
+    alpha: float = 0.05,
+) -> NoiseCheck:
+    """Flag the configurations whose seed variance exceeds the pooled rest's.
+
+    For configuration c with n_c >= 2 runs: F = s_c^2 / s_rest^2, s_rest^2 the variance
+    pooled over the other configurations not flagged yet (df_rest = sum (n - 1) over them,
+    at least 1); p = P(F' >= F), F' ~ F(n_c - 1, df_rest): the F-test of two variances,
+    one-sided, as Cochran's test of the largest variance. Step down as Holm does: at step
+    r the smallest p of the m - r + 1 configurations left is flagged when
+    p (m - r + 1) <= alpha, and the rest are tested again without it (an unstable
+    configuration left in the pool would hide another). Under one shared spread the
+    first step is Bonferroni over m, so a study flags nothing in 1 - alpha of cases.
+    A spread too small is not flagged: the pooled variance overstates it, which errs
+    on the safe side.
+    """
+    cells = config_means(runs, metric, point=point, status=status)
+    tested = cells[cells["n"] >= 2]
+    flagged: list[str] = []
+    adjusted: dict[str, float] = {}
+    rows: dict[str, dict] = {}
+    while True:
+        pool = cells.drop(index=flagged)
+        step = {
+            name: _test(cell, pool, name) for name, cell in tested.drop(index=flagged).iterrows()
+        }
+        step = {name: row for name, row in step.items() if row is not None}
+        if not step:
+            break
+        rows.update(step)
+        left = len(step)
+        worst = min(step, key=lambda name: step[name]["p"])
+        # Holm's adjusted p-values never decrease along the steps
+        floor = max((adjusted[name] for name in flagged), default=0.0)
+        for name, row in step.items():
+            adjusted[name] = max(min(1.0, row["p"] * left), floor)
+        if adjusted[worst] > alpha:
+            break
+        flagged.append(worst)
+    table = pd.DataFrame(
+        [{**rows[name], "p_adjusted": adjusted[name], "flagged": name in flagged}
+         for name in tested.index if name in rows],
+        columns=NOISE_CHECK_COLUMNS,
+    )  # fmt: skip
+    return NoiseCheck(table, alpha)
+
+
+def _test(cell: pd.Series, pool: pd.DataFrame, name: str) -> dict | None:
+    """Configuration `name` against the pooled variance of the others in `pool`."""
+    rest = pool.drop(index=name, errors="ignore")
+    df_c, df_rest = int(cell["n"]) - 1, int((rest["n"] - 1).sum())
+    if df_rest < 1:
+        return None
+    own, others = cell["ss"] / df_c, float(rest["ss"].sum()) / df_rest
+    return {"point": name, "n": int(cell["n"]), "sd": math.sqrt(own),
+            "others_sd": math.sqrt(others), "ratio": _ratio(own, others),
+            "p": _upper_p(own, others, df_c, df_rest)}  # fmt: skip
+
+
+def _ratio(own: float, rest: float) -> float:
+    if rest > 0:
+        return math.sqrt(own / rest)
+    return 1.0 if own == 0 else math.inf
+
+
+def _upper_p(own: float, rest: float, df_own: int, df_rest: int) -> float:
+    if rest == 0:
+        return 1.0 if own == 0 else 0.0  # every other configuration repeats itself exactly
+    return float(stats.f.sf(own / rest, df_own, df_rest))
