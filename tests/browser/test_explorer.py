@@ -54,9 +54,9 @@ def test_checking_two_runs_overlays_both_curves_and_links_them_side_by_side(chro
     page = chromium.new_page()
     page.goto((study_report / "report" / "index.html").as_uri())
     assert _until(page, "document.body.dataset.ready === '1'")
-    for box in page.evaluate("Array.from(document.querySelectorAll('input.pick:checked'))"
-                             ".map(b => b.dataset.pick)"):  # fmt: skip
-        page.click(f"input.pick[data-pick={json.dumps(box)}]")  # start from an empty chart
+    for point in page.evaluate("Array.from(document.querySelectorAll('input.pick:checked'))"
+                               ".map(b => b.dataset.point)"):  # fmt: skip
+        page.click(f"input.pick[data-point={json.dumps(point)}]")  # start from an empty chart
     assert _until(page, "document.querySelector('#explorer .empty')")
     runs = ["max_steps=10", "max_steps=3"]
     for run in runs:

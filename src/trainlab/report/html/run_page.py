@@ -187,11 +187,11 @@ _PLAYER_CAPTION = (
     "to jump there). Top: the loss and the signals the diagnoses read, per layer or "
     "activation, with a marker at the step; below, per layer, the distribution of its "
     "weights, gradients, net values (before the activation) and outputs (after it) at "
-    "that step as the share of elements in each of 40 fixed bins (filled), over the initial "
-    "weights' or the first step's (dashed). The bins are computed from the 21 quantiles the monitor stored per "
-    "step (linear between quantiles, so shapes finer than 5% of the elements are not "
-    "known); they span each tensor's usual range over the run, and the share beyond it "
-    "is written beside its name."
+    "that step as the share of elements in each of 40 fixed bins (filled), over the "
+    "initial weights' or the first step's (dashed). The bins are computed from the 21 "
+    "quantiles the monitor stored per step (linear between quantiles, so shapes finer "
+    "than 5% of the elements are not known); they span each tensor's usual range over "
+    "the run, and the share beyond it is written beside its name."
 )
 
 

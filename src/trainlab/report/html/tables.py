@@ -183,8 +183,8 @@ def runs_table(ctx: TableContext, *, picked: set[str] = frozenset()) -> Table:
         "grids",
         "diagnoses",
     }  # the diagnoses column below reads them from run.json
-    columns += [Column(c, f"{c} (extra)", _EXTRA_SETTING, _numeric(table[c]))
-                for c in table.columns if c not in known and table[c].notna().any()]  # fmt: skip
+    columns += [Column(c, c, _OTHER_SETTING, _numeric(table[c]))
+                for c in table.columns if c not in known and _varies(table[c])]  # fmt: skip
     metrics, hidden = _metric_columns(table, ctx.metric)
     columns += metrics
     if any(v.diagnoses for v in ctx.views.values()):
@@ -274,7 +274,10 @@ def glossary(tables: list[Table]) -> list[tuple[str, str, str]]:
 # --- Cells -----------------------------------------------------------------------------------
 
 
-_EXTRA_SETTING = "A setting an [[extra]] run of the spec gives (not an axis of the grid)."
+_OTHER_SETTING = (
+    "A setting that differs between runs without being an axis of the grid (e.g. one an "
+    "[[extra]] run of the spec sets); settings equal in every run are not shown."
+)
 
 
 def _status_column(key: str) -> Column:
@@ -377,6 +380,11 @@ def _estimate_cell(text: str, value: Any) -> Cell:
     """ "0.79 (0.36 to 1.21)" as the mean with its interval on a second line."""
     mean, _, interval = text.partition(" (")
     return Cell(mean, sort=fmt.sort_value(value), detail=f"({interval}" if interval else "")
+
+
+def _varies(column: pd.Series) -> bool:
+    """Two or more distinct values (missing counts as one): a column worth a look."""
+    return column.astype(str).where(column.notna(), "").nunique() > 1
 
 
 def _numeric(column: pd.Series) -> bool:

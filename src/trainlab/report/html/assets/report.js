@@ -405,6 +405,7 @@
       applyRange();
       el.dataset.series = String(columns.length);
       el.dataset.drawn = String(drawing);
+      if (!document.body.dataset.drawnAt) document.body.dataset.drawnAt = String(performance.now());
     }
 
     function describe(seedsMax, bandsDrawn, any) {
@@ -745,14 +746,15 @@
         b.title = "This run has no curves (it did not finish).";
       }
     }
+    const key = (b) => (b.dataset.run ? "run:" + b.dataset.run : "point:" + b.dataset.point);
     const saved = TL.remember("picks");
     if (saved.picks) {
-      for (const b of boxes()) b.checked = saved.picks.includes(b.dataset.pick);
+      for (const b of boxes()) b.checked = saved.picks.includes(key(b));
     }
     const compare = document.getElementById("compare-link");
     function items() {
       const chosen = boxes().filter((b) => b.checked);
-      TL.remember("picks", { picks: chosen.map((b) => b.dataset.pick) });
+      TL.remember("picks", { picks: chosen.map(key) });
       const runs = chosen.filter((b) => b.dataset.run).map((b) => b.dataset.run);
       if (compare) {
         compare.hidden = runs.length !== 2;
@@ -869,6 +871,7 @@
       comparePage(study);
     }
     document.body.dataset.ready = "1";
+    document.body.dataset.readyAt = String(performance.now()); // ms since navigation started
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
