@@ -97,11 +97,14 @@ def test_dragging_the_players_slider_changes_each_histogram(chromium, study_repo
         # the outline: the first step's distribution (the weights': before any step)
         assert (now == start) == (kind != "weights"), kind
     assert page.evaluate("document.getElementById('player').dataset.step") == "1"
+    pixels = panels + ".map(h => h.querySelector('canvas').toDataURL())"
+    drawn = page.evaluate(pixels)
     _drag(page, "#player [data-control=step]", 1.0)
     assert _until(page, "document.getElementById('player').dataset.step === '10'")
     last = page.evaluate(shares)
     changed = [a != b for a, b in zip(first, last, strict=True)]
     assert all(changed), changed  # weights, gradients, net values and outputs all moved
+    assert _until(page, f"{pixels}.every((url, i) => url !== {json.dumps(drawn)}[i])")
     assert page.evaluate("document.querySelector('.player-status').textContent").startswith(
         "step 10 of 10"
     )

@@ -680,7 +680,7 @@
         for (const p of hists) {
           const r = rowOf(p.h, index);
           const shares = p.row(r);
-          p.u.setData([p.u.data[0], p.u.data[1], shares], false);
+          p.u.setData([p.u.data[0], p.u.data[1], shares]); // the ranges are fixed: no rescale
           const out = p.h.outside[r];
           p.title.textContent = `${p.tensor.name}` + (out > 0.005 ? ` (${(out * 100).toFixed(0)}% beyond the axis)` : "");
         }
