@@ -67,9 +67,11 @@ def main() -> None:
         ]
         times = {label: _median_seconds(command, args.repeats) for label, command in rows}
     torch = times['python -c "import torch"']
+    bare = times["python -c pass"]
     print(f"median of {args.repeats} fresh interpreters:")
     for label, seconds in times.items():
-        print(f"  {label:<26} {seconds:6.3f} s   {seconds / torch:5.2f} x import torch")
+        print(f"  {label:<26} {seconds:6.3f} s  (+{seconds - bare:.3f} s over python; "
+              f"{seconds / torch:.2f} x import torch)")  # fmt: skip
     for label in ("trainlab --help", "trainlab list STUDY"):
         verdict = "met" if times[label] < TARGET_S else "NOT met"
         print(f"{label}: {times[label]:.2f} s; target < {TARGET_S:.0f} s: {verdict}")

@@ -113,6 +113,7 @@
 
   function fmt(v) {
     if (v === null || v === undefined || !Number.isFinite(v)) return "–";
+    if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
     const a = Math.abs(v);
     return a !== 0 && (a < 1e-3 || a >= 1e5) ? v.toExponential(3) : v.toPrecision(4);
   }
@@ -592,17 +593,22 @@
         return LOG_SIGNALS[signal] ? v.map((x) => (x !== null && x > 0 ? x : null)) : v;
       });
       charts.push(timeChart(top, SIGNAL_WORDS[signal], [steps, ...columns], series,
-        !!LOG_SIGNALS[signal]));
+        !!LOG_SIGNALS[signal], LOG_SIGNALS[signal] ? null : fractionRange));
     }
 
-    function timeChart(parent, title, columns, series, logY) {
+    // A fraction's axis starts at 0 and shows at least 0 to 1% (an all-zero signal is flat).
+    function fractionRange(u, lo, hi) {
+      return [0, Math.max(Number.isFinite(hi) ? hi * 1.1 : 0, 0.01)];
+    }
+
+    function timeChart(parent, title, columns, series, logY, range) {
       const box = document.createElement("div");
       box.className = "panel";
       box.innerHTML = `<div class="panel-title">${title}</div>`;
       parent.appendChild(box);
       const u = new uPlot({
         width: options.compact ? 290 : 330, height: 190,
-        scales: { x: { time: false }, y: logY ? { distr: 3 } : {} },
+        scales: { x: { time: false }, y: logY ? { distr: 3 } : range ? { range } : {} },
         series, axes: [{ size: 30 }, { size: 52 }],
         legend: { live: true }, cursor: cursorOptions("player-" + (options.sync || "")),
         plugins: [markerPlugin(current)],
@@ -820,7 +826,8 @@
     if (metrics && runs[0] && runs[1]) {
       metrics.innerHTML = "<thead><tr><th></th>" + runs.map((r) => `<th scope="col">${r.name}</th>`).join("") +
         "<th>difference (A − B)</th></tr></thead><tbody>" +
-        study.metrics.map((m) => {
+        study.metrics.filter((m) => Number.isFinite(runs[0].metrics[m.name]) ||
+          Number.isFinite(runs[1].metrics[m.name])).map((m) => {
           const a = runs[0].metrics[m.name];
           const b = runs[1].metrics[m.name];
           const diff = a !== null && a !== undefined && b !== null && b !== undefined ? fmt(a - b) : "";
