@@ -70,11 +70,11 @@ CONFIG_COLUMNS = {
         Column("n", "seeds", "Finished runs (seeds) the configuration's means are over.",
                numeric=True),
         Column("difference", "difference from best", "The configuration's mean minus the best "
-               "one's, with a 95% interval from the seed noise pooled over all configurations "
-               "(simultaneous over the comparisons).", numeric=True),
+               "one's, with Hsu's MCB bounds from the seed noise (simultaneous over the "
+               "comparisons with the best).", numeric=True),
         Column("verdict", "compared with the best", "best; within seed noise of the best: "
-               "seed noise cannot tell it from the best (the interval of the difference contains "
-               "0); worse: beyond the seed noise; noise unknown: one seed per configuration."),
+               "it may be the best (the bounds of the difference contain 0); ruled out as the "
+               "best: they do not; noise unknown: one seed per configuration."),
     )
 }  # fmt: skip
 MEAN_NOTE = " Cells: the mean over the configuration's seeds with its 95% t-interval."
@@ -183,8 +183,9 @@ def runs_table(ctx: TableContext, *, picked: set[str] = frozenset()) -> Table:
         "grids",
         "diagnoses",
     }  # the diagnoses column below reads them from run.json
+    trained = table[table["status"].isin(TRAINED)] if table["status"].isin(TRAINED).any() else table
     columns += [Column(c, c, _OTHER_SETTING, _numeric(table[c]))
-                for c in table.columns if c not in known and _varies(table[c])]  # fmt: skip
+                for c in table.columns if c not in known and _varies(trained[c])]  # fmt: skip
     metrics, hidden = _metric_columns(table, ctx.metric)
     columns += metrics
     if any(v.diagnoses for v in ctx.views.values()):
@@ -383,7 +384,8 @@ def _estimate_cell(text: str, value: Any) -> Cell:
 
 
 def _varies(column: pd.Series) -> bool:
-    """Two or more distinct values (missing counts as one): a column worth a look."""
+    """Two or more distinct values (missing counts as one) among the runs that trained (a
+    failed run's missing settings do not make a column): a column worth a look."""
     return column.astype(str).where(column.notna(), "").nunique() > 1
 
 
