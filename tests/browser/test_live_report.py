@@ -1,11 +1,14 @@
 """The live report in a real browser: opened while a study runs, it shows runs as they
-finish by reloading itself, and stops reloading once the study has ended."""
+finish by reloading itself, and stops reloading once the study has ended.
+
+The study runs as `trainlab run --html` in a process of its own, as a user's would while
+the page is open (a minute: marked slow).
+"""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -45,18 +48,17 @@ def _state(page) -> dict | None:
         return None
 
 
-def _wait_for(page, condition, timeout: float) -> dict:
+def _wait_for(page, condition, timeout: float, wait_until) -> dict:
     """The page's state once `condition` holds, looking twice a second."""
-    deadline = time.monotonic() + timeout
-    seen = None
-    while time.monotonic() < deadline:
+    seen = {}
+
+    def state_when_done() -> dict | None:
         state = _state(page)
         if state is not None:
-            seen = state
-            if condition(state):
-                return state
-        time.sleep(0.5)
-    pytest.fail(f"the page never got there; last seen: {seen}")
+            seen["last"] = state
+        return state if state is not None and condition(state) else None
+
+    return wait_until(state_when_done, timeout, lambda: f"the page; last seen: {seen}", every=0.5)
 
 
 @pytest.fixture
@@ -76,21 +78,22 @@ def live_study(tmp_path, data_root):
     process.communicate()
 
 
-def test_live_report_shows_runs_as_they_finish_and_stops_reloading(chromium, live_study):
+@pytest.mark.slow
+def test_live_report_shows_runs_as_they_finish_and_stops_reloading(
+    chromium, live_study, wait_until
+):
     process, out = live_study
     index: Path = out / "report" / "index.html"
-    deadline = time.monotonic() + 60
-    while not index.is_file() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: index.is_file() or process.poll() is not None, 60, "the live page")
     assert index.is_file(), process.stderr.read() if process.poll() is not None else "no index"
     page = chromium.new_page()
     page.goto(index.as_uri())
-    first = _wait_for(page, lambda s: True, 10)
+    first = _wait_for(page, lambda s: True, 10, wait_until)
     assert first["reloads"] and first["finished"] < N_RUNS
     assert first["finished"] + first["inFlight"] == N_RUNS  # the others are running or queued
     # The page reloads itself: a run that finishes appears without our navigating.
-    _wait_for(page, lambda s: s["finished"] > first["finished"], 60)
+    _wait_for(page, lambda s: s["finished"] > first["finished"], 60, wait_until)
     assert process.wait(timeout=120) == 0, process.stderr.read()
-    final = _wait_for(page, lambda s: not s["reloads"], 3 * REFRESH_S)
+    final = _wait_for(page, lambda s: not s["reloads"], 3 * REFRESH_S, wait_until)
     assert final == {"finished": N_RUNS, "reloads": False, "inFlight": 0}
     assert page.console_errors() == []

@@ -1,28 +1,14 @@
-"""The command line on its own: exit codes, one-line errors for user mistakes, tracebacks
-for bugs, and the checks every command makes of the directory it is given."""
+"""`trainlab.cli.main`: the parser, the exit codes, one line for a user mistake, a traceback
+for a bug, 130 for Ctrl-C."""
 
 from __future__ import annotations
-
-import subprocess
-import sys
 
 import pytest
 
 from trainlab import cli
-from trainlab.data.synthetic import write_synthetic
+from trainlab.cli import studies
+from trainlab.cli.common import EXIT_CODES_HELP
 from trainlab.version import __version__
-
-
-def _trainlab(*args: str, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "trainlab", *args], capture_output=True,
-                          text=True, timeout=120, cwd=cwd)  # fmt: skip
-
-
-def _one_line_exit_2(result: subprocess.CompletedProcess, *needles: str) -> None:
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    for needle in needles:
-        assert needle in result.stderr
 
 
 def test_version_and_help(capsys):
@@ -34,44 +20,20 @@ def test_version_and_help(capsys):
         assert command in cli.build_parser().format_help()
 
 
+def test_help_says_what_each_exit_code_means(run_cli):
+    for args in ((), ("run",), ("report",)):
+        help_text = run_cli(*args, "--help").out
+        assert EXIT_CODES_HELP in help_text
+    lines = EXIT_CODES_HELP.splitlines()[1:]
+    codes = {int(line.split()[0]): line.split(maxsplit=1)[1] for line in lines}
+    assert set(codes) == {0, 1, 2, 3, 130}
+    assert "a mistake in the command" in codes[2] and "some runs failed" in codes[3]
+
+
 @pytest.mark.parametrize("flag", ["--jobs", "--repeats", "--grid"])
 def test_counts_below_one_are_refused(flag, capsys):
     assert cli.main(["run", "spec.toml", flag, "0"]) == 2
     assert f"{flag} 0; expected >= 1" in capsys.readouterr().err
-
-
-@pytest.mark.parametrize("command", ["report", "list"])
-def test_study_commands_say_a_missing_or_wrong_directory_is_not_a_study(command, tmp_path):
-    _one_line_exit_2(_trainlab(command, str(tmp_path / "nope")), "nope: no such directory")
-    _one_line_exit_2(_trainlab(command, str(tmp_path)), "not a trainlab study directory")
-
-
-@pytest.mark.parametrize("command", ["movie", "evaluate", "export-tb", "diagnose"])
-def test_run_commands_say_a_missing_or_wrong_directory_is_not_a_run(command, tmp_path):
-    _one_line_exit_2(_trainlab(command, str(tmp_path / "nope")), "nope: no such directory")
-    _one_line_exit_2(_trainlab(command, str(tmp_path)), "not a trainlab run directory")
-
-
-def test_an_output_path_that_cannot_be_written_is_one_line(tmp_path):
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        if _writable_anyway(locked):
-            pytest.skip("running as a user who may write anywhere (root)")
-        result = _trainlab("equivariance", "--out", str(locked / "eq"))
-        _one_line_exit_2(result, "is not writable")
-    finally:
-        locked.chmod(0o700)
-
-
-def _writable_anyway(directory) -> bool:
-    try:
-        (directory / "probe").write_text("")
-    except PermissionError:
-        return False
-    (directory / "probe").unlink()
-    return True
 
 
 def test_an_unexpected_os_error_is_a_bug_and_keeps_its_traceback(monkeypatch, tmp_path):
@@ -84,49 +46,14 @@ def test_an_unexpected_os_error_is_a_bug_and_keeps_its_traceback(monkeypatch, tm
         cli.main(["equivariance", "--out", str(tmp_path / "eq")])
 
 
-def test_equivariance_command_writes_both_figures(tmp_path):
-    root = write_synthetic("fashion-mnist", tmp_path / "data", n_train=20, n_test=10)
-    result = _trainlab("equivariance", "--out", str(tmp_path / "eq"), "--data-dir", str(root))
-    assert result.returncode == 0, result.stderr
-    assert "shift: max" in result.stdout and "rotation: max" in result.stdout
-    assert (tmp_path / "eq" / "shift.png").is_file()
-    assert (tmp_path / "eq" / "rotation.png").is_file()
+def test_ctrl_c_in_a_command_exits_130_and_says_the_finished_runs_are_kept(
+    run_cli, monkeypatch, tmp_path
+):
+    def interrupted(args):
+        """Print the status of every run in a study directory."""
+        raise KeyboardInterrupt
 
-
-def test_image_index_outside_the_split_is_one_line_and_exit_2(tmp_path):
-    root = write_synthetic("fashion-mnist", tmp_path / "data", n_train=20, n_test=10)
-    result = _trainlab("equivariance", "--out", str(tmp_path / "eq"), "--data-dir", str(root),
-                       "--index", "20")  # fmt: skip
-    _one_line_exit_2(result, "--index 20: the fashion-mnist train split has images 0 to 19")
-    assert not (tmp_path / "eq").exists()
-
-
-def test_diagnose_prints_each_diagnosis_with_its_evidence_and_a_change_to_try(tmp_path):
-    root = write_synthetic("fashion-mnist", tmp_path / "data", n_train=600, n_test=100)
-    spec = tmp_path / "s.toml"
-    spec.write_text(
-        f'name = "s"\n[data]\nroot = "{root}"\nval_size = 100\n[model.mlp]\nhidden = [16]\n'
-        "[train]\nmax_steps = 30\n[grid.case]\nlevels.ok = {}\n"
-        'levels.blowup = { "optim.name" = "sgd", "optim.lr" = 1e12 }\n'
-    )
-    assert _trainlab("run", str(spec), "--out", str(tmp_path / "out"), "--jobs", "1",
-                     "--no-progress").returncode == 0  # fmt: skip
-    diverged = _trainlab("diagnose", str(tmp_path / "out" / "runs" / "case=blowup"))
-    assert diverged.returncode == 0, diverged.stderr
-    assert "[error] diverged at step" in diverged.stdout
-    assert "try: " in diverged.stdout and " - " in diverged.stdout
-
-
-def test_movie_command_chooses_frames_and_says_how_many(tmp_path):
-    root = write_synthetic("fashion-mnist", tmp_path / "data", n_train=600, n_test=100)
-    spec = tmp_path / "s.toml"
-    spec.write_text(f'name = "s"\n[data]\nroot = "{root}"\nval_size = 100\n'
-                    '[model.mlp]\nhidden = [8]\n[train]\nmax_steps = 12\n')  # fmt: skip
-    assert _trainlab("run", str(spec), "--out", str(tmp_path / "out"), "--jobs", "1",
-                     "--no-progress").returncode == 0  # fmt: skip
-    run = tmp_path / "out" / "runs" / "base"
-    result = _trainlab("movie", str(run), "--frames", "4", "-o", str(tmp_path / "m.gif"))
-    assert result.returncode == 0, result.stderr
-    assert "(4 frames of 12 steps)" in result.stdout
-    both = _trainlab("movie", str(run), "--frames", "4", "--every", "2")
-    assert both.returncode == 2 and "not allowed with argument" in both.stderr
+    monkeypatch.setattr(studies, "cmd_list", interrupted)
+    result = run_cli("list", tmp_path)
+    assert result.code == 130
+    assert "interrupted; finished runs are kept, run the same command to resume" in result.err

@@ -8,9 +8,6 @@ official formats for the rest (CIFAR-10).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -52,24 +49,18 @@ EXTRA_ARGS = {
 }  # fmt: skip
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    if (SHARED_DATA / "mnist").is_dir():
-        env["TRAINLAB_DATA"] = str(SHARED_DATA)
-    return env
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("spec", [DEMO, *sorted(STUDIES.glob("*.toml"))], ids=lambda p: p.stem)
-def test_shipped_study_runs_quick_and_reports_what_its_experiment_asks(spec, tmp_path):
+def test_shipped_study_runs_quick_and_reports_what_its_experiment_asks(
+    spec, tmp_path, run_cli, monkeypatch
+):
+    if (SHARED_DATA / "mnist").is_dir():  # the workers inherit it
+        monkeypatch.setenv("TRAINLAB_DATA", str(SHARED_DATA))
     out = tmp_path / "out"
-    result = subprocess.run(
-        [sys.executable, "-m", "trainlab", "run", str(spec), "--quick", "--out", str(out),
-         "--jobs", "2", "--no-progress", "--html", *EXTRA_ARGS.get(spec.stem, [])],
-        capture_output=True, text=True, timeout=900, env=_env(),
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Traceback" not in result.stderr
+    result = run_cli("run", spec, "--quick", "--out", out, "--jobs", "2", "--no-progress",
+                     "--html", *EXTRA_ARGS.get(spec.stem, []))  # fmt: skip
+    assert result.code == 0, result.err[-3000:]
+    assert "Traceback" not in result.err
     results = pd.read_csv(out / "results.csv")
     assert set(results["status"]) <= {"completed", "stopped", "diverged"}, results[
         ["run", "status", "error"]

@@ -1,7 +1,8 @@
 """Studies on Ray: same results as local, shared data, crashed workers, interrupted drivers.
 
 One local Ray instance (2 CPUs) serves the module; each executor joins it and
-leaves it running. The CLI tests start their own instance in a subprocess.
+leaves it running. Killing the driver is a process's behaviour: that test starts
+`trainlab run` as a process of its own, with its own Ray instance (marked slow).
 """
 
 from __future__ import annotations
@@ -96,16 +97,15 @@ def test_unreachable_cluster_address_exits_2_at_once(tiny_spec, tmp_path):
     assert code == 2 and time.monotonic() - tic < 30 and not out.exists()
 
 
-def test_run_asking_more_cpus_than_the_local_instance_exits_2(tiny_spec, tmp_path):
+def test_run_asking_more_cpus_than_the_local_instance_exits_2(run_cli, tiny_spec, tmp_path):
     pytest.importorskip("ray")
     spec_path = tiny_spec(extra="[resources]\ncpus = 3", grid='"optim.lr" = [0.01]')
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "trainlab", "run", str(spec_path), "--out", str(out),
-               "--executor", "ray", "--jobs", "2", "--no-progress"]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 2, result.stderr
-    assert "run lr=0.01: resources.cpus = 3.0, but the local Ray instance has 2" in result.stderr
-    assert "Traceback" not in result.stderr and not out.exists()
+    result = run_cli("run", spec_path, "--out", out, "--executor", "ray", "--jobs", "2",
+                     "--no-progress")  # fmt: skip
+    assert result.code == 2, result.err
+    assert "run lr=0.01: resources.cpus = 3.0, but the local Ray instance has 2" in result.err
+    assert "Traceback" not in result.err and not out.exists()
 
 
 def test_ray_gives_the_same_runs_and_results_as_local(ray_marker, tiny_spec, tmp_path, monkeypatch):
@@ -176,7 +176,7 @@ def test_crashed_worker_is_retried_then_recorded_failed(ray_marker, tiny_spec, t
     assert not (run_dir(out, CRASH_RUN) / META_FILE).exists()  # redone on resume
 
 
-def test_interrupt_cancels_outstanding_tasks(ray_marker, tiny_spec, tmp_path):
+def test_interrupt_cancels_outstanding_tasks(ray_marker, wait_until, tiny_spec, tmp_path):
     ray = pytest.importorskip("ray")
     # One short run, then two of ~10 s that would hold both CPUs if not cancelled.
     long = '{ "train.epochs" = 100, "train.max_steps" = 3000 }'
@@ -188,28 +188,29 @@ def test_interrupt_cancels_outstanding_tasks(ray_marker, tiny_spec, tmp_path):
 
     with pytest.raises(KeyboardInterrupt):
         RayExecutor().execute(spec.runs, tmp_path / "out", interrupt)
-    deadline = time.monotonic() + 6
-    while ray.available_resources().get("CPU", 0) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(lambda: ray.available_resources().get("CPU", 0) >= 2, 6, "both CPUs free again")
     assert ray.available_resources().get("CPU", 0) == 2
 
 
-def test_killed_driver_resumes_without_redoing_finished_runs(ray_marker, tiny_spec, tmp_path):
+@pytest.mark.slow
+def test_killed_driver_resumes_without_redoing_finished_runs(
+    ray_marker, run_cli, wait_until, tiny_spec, tmp_path
+):
     spec_path = tiny_spec(extra="[output]\nmovie = true")
     out = tmp_path / "out"
     command = [sys.executable, "-m", "trainlab", "run", str(spec_path), "--out", str(out),
                "--executor", "ray", "--jobs", "2", "--no-progress"]  # fmt: skip
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)  # fmt: skip
-    deadline = time.monotonic() + 120
-    while not list(out.glob(f"runs/*/{META_FILE}")) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)  # the driver and the Ray processes it started
-    proc.wait()
+    try:
+        wait_until(lambda: list(out.glob(f"runs/*/{META_FILE}")), 120, "a first finished run")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the driver and the Ray processes it started
+        proc.wait()
     done_before = {p.parent.name: p.stat().st_mtime_ns for p in out.glob(f"runs/*/{META_FILE}")}
     assert 1 <= len(done_before) < 4
-    result = subprocess.run(command, capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, result.stderr
+    result = run_cli(*command[3:])  # resumed here, on the module's Ray instance
+    assert result.code == 0, result.err
     after = {p.parent.name: p.stat().st_mtime_ns for p in out.glob(f"runs/*/{META_FILE}")}
     assert len(after) == 4
     assert all(after[name] == mtime for name, mtime in done_before.items())

@@ -1,4 +1,8 @@
-"""Running studies: artifacts per run, failures recorded, resume after interruption."""
+"""Running studies: artifacts per run, failures recorded, resume after interruption.
+
+Killing or interrupting the driver, and its workers' death with it, are a process's
+behaviour: those tests start `trainlab run` as a process of its own (marked slow).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 
 import numpy as np
@@ -25,13 +28,6 @@ from trainlab.study.spec import load_spec
 
 RUN_FILES = ("config.json", "history.csv", "batches.csv", "record.json", "record.npz",
              "model.pt", "dashboard.png", "run.json")  # fmt: skip
-
-
-def _trainlab(*args: str, timeout: float = 120, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "trainlab", *args], capture_output=True, text=True,
-        timeout=timeout, cwd=cwd,
-    )  # fmt: skip
 
 
 def _table(spec, out, jobs: int = 1) -> pd.DataFrame:
@@ -60,23 +56,7 @@ def test_study_writes_every_artifact_and_a_report(tiny_spec, tmp_path):
         assert (out / "figures" / f"{figure}.png").is_file(), figure
 
 
-def test_test_split_evaluation_adds_metrics_and_a_prediction_grid(tiny_spec, tmp_path):
-    out = tmp_path / "out"
-    spec = load_spec(tiny_spec(grid='"train.test" = [true]'))
-    table = _table(spec, out)
-    assert 0.0 <= table.loc[0, "test_acc"] <= 1.0 and table.loc[0, "test_loss"] > 0
-    assert (run_dir(out, table.loc[0, "run"]) / "test_predictions.png").is_file()
-
-
-def test_same_seed_gives_identical_numbers(tiny_spec, tmp_path):
-    spec = load_spec(tiny_spec(grid='"optim.lr" = [0.01]'))
-    a = _table(spec, tmp_path / "a")
-    b = _table(spec, tmp_path / "b")
-    cols = ["final_train_loss", "final_val_loss", "val_subset_loss_mean"]
-    assert a[cols].equals(b[cols])
-
-
-def test_replicates_differ_by_seed_only_and_the_findings_judge_noise(tiny_spec, tmp_path):
+def test_replicates_differ_by_seed_only_and_the_findings_judge_noise(run_cli, tiny_spec, tmp_path):
     path = tiny_spec(grid='"optim.lr" = [0.01, 0.001]')
     path.write_text("repeats = 2\n" + path.read_text())
     spec = load_spec(path)
@@ -89,8 +69,8 @@ def test_replicates_differ_by_seed_only_and_the_findings_judge_noise(tiny_spec, 
     configs = pd.read_csv(out / "configs.csv").set_index("point")
     assert configs.loc["lr=0.01", "val_loss_n"] == 2
     assert "**lr**: " in (out / "findings.md").read_text()  # judged against the seed noise
-    listing = _trainlab("list", str(out))
-    assert listing.stdout.count("_seed=") == 4
+    listing = run_cli("list", out)
+    assert listing.out.count("_seed=") == 4
 
 
 def test_failing_and_diverging_runs_are_recorded_and_others_go_on(tiny_spec, tmp_path):
@@ -167,57 +147,50 @@ def _meta_mtimes(out) -> dict[str, int]:
     return {p.parent.name: p.stat().st_mtime_ns for p in out.glob(f"runs/*/{META_FILE}")}
 
 
-def test_quick_runs_go_to_their_own_default_directory(tiny_spec, tmp_path):
-    result = _trainlab("run", str(tiny_spec(grid='"optim.lr" = [0.01]')), "--quick",
-                       "--jobs", "1", "--no-progress", cwd=tmp_path)  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert (tmp_path / "runs" / "tiny-quick" / "study.json").is_file()
-    assert not (tmp_path / "runs" / "tiny").exists()
-
-
-def test_output_path_that_is_a_file_is_one_line_and_exit_2(tiny_spec, tmp_path):
-    taken = tmp_path / "taken"
-    taken.write_text("not a directory")
-    result = _trainlab("run", str(tiny_spec()), "--out", str(taken), "--no-progress")
-    assert result.returncode == 2
-    assert f"{taken}: exists and is not a directory" in result.stderr
-    assert "Traceback" not in result.stderr and taken.read_text() == "not a directory"
-
-
-def _run_until_a_run_finishes(spec_path, out, jobs: str, **popen) -> subprocess.Popen:
-    """`trainlab run` in its own process group, returned once its first run has finished."""
+def _run_until_a_run_finishes(spec_path, out, jobs: str, wait_until, **popen) -> subprocess.Popen:
+    """`trainlab run` in its own process group, returned once its first run has finished
+    (killed, with the test failed, if none finishes in two minutes)."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "trainlab", "run", str(spec_path), "--out", str(out),
          "--jobs", jobs, "--no-progress"],
         stdout=subprocess.DEVNULL, start_new_session=True, **popen,
     )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while not list(out.glob(f"runs/*/{META_FILE}")) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    try:
+        wait_until(lambda: list(out.glob(f"runs/*/{META_FILE}")), 120, "a first finished run")
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        raise
     return proc
 
 
-def test_killed_driver_resumes_without_redoing_finished_runs(tiny_spec, tmp_path):
+@pytest.mark.slow
+def test_killed_driver_resumes_without_redoing_finished_runs(
+    run_cli, wait_until, tiny_spec, tmp_path
+):
     spec_path = tiny_spec(extra="[output]\nmovie = true")
     out = tmp_path / "out"
-    proc = _run_until_a_run_finishes(spec_path, out, "1", stderr=subprocess.DEVNULL)
+    proc = _run_until_a_run_finishes(spec_path, out, "1", wait_until, stderr=subprocess.DEVNULL)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     done_before = _meta_mtimes(out)
     assert 1 <= len(done_before) < 4
-    result = _trainlab("run", str(spec_path), "--out", str(out), "--jobs", "1", "--no-progress")
-    assert result.returncode == 0, result.stderr
+    result = run_cli("run", spec_path, "--out", out, "--jobs", "1", "--no-progress")
+    assert result.code == 0, result.err
     after = _meta_mtimes(out)
     assert len(after) == 4
     assert all(after[name] == mtime for name, mtime in done_before.items())
     assert all((run_dir(out, name) / "movie.gif").is_file() for name in after)
 
 
-def test_ctrl_c_exits_130_keeps_finished_runs_and_leaks_nothing(tiny_spec, tmp_path):
+@pytest.mark.slow
+def test_ctrl_c_exits_130_keeps_finished_runs_and_leaks_nothing(
+    run_cli, wait_until, tiny_spec, tmp_path
+):
     spec_path = tiny_spec(extra="[output]\nmovie = true")
     out = tmp_path / "out"
     proc = _run_until_a_run_finishes(
-        spec_path, out, "2", stderr=subprocess.PIPE, text=True,
+        spec_path, out, "2", wait_until, stderr=subprocess.PIPE, text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as at a terminal
     )  # fmt: skip
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the driver and its workers
@@ -227,12 +200,13 @@ def test_ctrl_c_exits_130_keeps_finished_runs_and_leaks_nothing(tiny_spec, tmp_p
     assert "Traceback" not in err and "leaked" not in err
     done_before = _meta_mtimes(out)
     assert 1 <= len(done_before) < 4
-    result = _trainlab("run", str(spec_path), "--out", str(out), "--jobs", "2", "--no-progress")
-    assert result.returncode == 0, result.stderr
+    result = run_cli("run", spec_path, "--out", out, "--jobs", "2", "--no-progress")
+    assert result.code == 0, result.err
     after = _meta_mtimes(out)
     assert len(after) == 4 and all(after[name] == t for name, t in done_before.items())
 
 
+@pytest.mark.slow
 def test_jobs_1_and_jobs_2_give_bit_identical_results_and_records(tiny_spec, tmp_path):
     # Regression: the torch thread count followed --jobs, so the numbers did too.
     spec = load_spec(tiny_spec(extra="[resources]\nthreads = 2"))
@@ -261,37 +235,6 @@ def test_resume_redoes_runs_whose_thread_count_changed(tiny_spec, tmp_path, caps
     assert "1 finished run(s)" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(
-    ("content", "message"),
-    [
-        ("[model.mlp]\ndropout = 1.5\n", "model.mlp.dropout = 1.5"),
-        ("[optim]\nlr = nan\n", "optim.lr = nan; expected a finite number"),
-        ("name = []\n", "name = []; expected a string"),
-        ("[grid]\n", "[grid] is empty"),
-        ("[modle]\n", "unknown key 'modle'"),
-    ],
-)
-def test_bad_spec_exits_2_with_one_line_and_creates_nothing(tmp_path, content, message):
-    spec = tmp_path / "bad.toml"
-    spec.write_text(content)
-    out = tmp_path / "never"
-    result = _trainlab("run", str(spec), "--out", str(out))
-    assert result.returncode == 2
-    assert message in result.stderr and str(spec) in result.stderr
-    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
-    assert not out.exists()
-
-
-def test_list_and_report_commands(tiny_spec, tmp_path):
-    out = tmp_path / "out"
-    _table(load_spec(tiny_spec()), out)
-    listing = _trainlab("list", str(out))
-    assert listing.returncode == 0 and listing.stdout.count("completed") >= 4
-    (out / "results.csv").unlink()
-    assert _trainlab("report", str(out)).returncode == 0
-    assert len(pd.read_csv(out / "results.csv")) == 4
-
-
 def test_missing_dataset_is_one_error_before_anything_is_written(
     tmp_path, monkeypatch, no_user_data
 ):
@@ -311,20 +254,6 @@ def test_missing_dataset_is_one_error_before_anything_is_written(
     assert not out.exists() and len(fetched) == 1  # one download attempt, not one per run
 
 
-def test_data_dir_that_does_not_exist_exits_2(tiny_spec, tmp_path):
-    result = _trainlab("run", str(tiny_spec()), "--data-dir", str(tmp_path / "nope"))
-    assert result.returncode == 2 and "--data-dir" in result.stderr
-    assert "no such directory" in result.stderr and "Traceback" not in result.stderr
-
-
-def test_study_directory_of_another_study_is_refused(tiny_spec, tmp_path):
-    out = tmp_path / "out"
-    (out).mkdir()
-    (out / "study.json").write_text(json.dumps({"name": "other"}))
-    result = _trainlab("run", str(tiny_spec()), "--out", str(out))
-    assert result.returncode == 2 and "holds study 'other'" in result.stderr
-
-
 def _children(pid: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
     return [int(p) for p in out.split()]
@@ -339,25 +268,27 @@ def _alive(pid: int) -> bool:
         return f.read().split(")")[-1].split()[0] != "Z"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux")
-def test_workers_die_with_a_killed_driver(tiny_spec, tmp_path):
+def test_workers_die_with_a_killed_driver(wait_until, tiny_spec, tmp_path):
     spec_path = tiny_spec(grid='"optim.lr" = [0.1, 0.05, 0.01, 0.005, 0.001, 0.0005]')
     driver = subprocess.Popen(
         [sys.executable, "-m", "trainlab", "run", str(spec_path), "--out", str(tmp_path / "out"),
          "--jobs", "2", "--no-progress"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
-    workers: list[int] = []
-    while len(workers) < 2 and time.monotonic() < deadline:
-        workers = [p for p in _children(driver.pid) if "spawn_main" in _cmdline(p)]
-        time.sleep(0.05)
+
+    def pool_workers() -> list[int]:
+        found = [p for p in _children(driver.pid) if "spawn_main" in _cmdline(p)]
+        return found if len(found) == 2 else []
+
+    try:
+        workers = wait_until(pool_workers, 60, "the pool's two workers to start")
+    finally:
+        driver.kill()  # SIGKILL: no chance to clean up
+        driver.wait()
     assert len(workers) == 2, "the pool's workers did not start"
-    driver.kill()  # SIGKILL: no chance to clean up
-    driver.wait()
-    deadline = time.monotonic() + 10
-    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: not any(_alive(p) for p in workers), 10, "the workers to die")
     assert not any(_alive(p) for p in workers), "pool workers outlived their driver"
 
 
@@ -369,16 +300,7 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-def test_multi_epoch_run_with_a_short_last_batch_records_every_step(tiny_spec, tmp_path):
-    """Regression: 3 epochs of 1,000 samples (32 batches, the last of 8) = 96 steps."""
-    grid = '"train.max_steps" = [0]\n"train.epochs" = [3]\n"data.train_size" = [1000]'
-    table = _table(load_spec(tiny_spec(grid=grid)), tmp_path / "out")
-    assert table.loc[0, "status"] == "completed", table.loc[0, "error"]
-    record = Record.load(run_dir(tmp_path / "out", table.loc[0, "run"]))
-    assert record.n_steps == 96 and all(len(v) == 96 for v in record.net_values.values())
-    assert all(len(v) == 97 for v in record.weights.values())
-
-
+@pytest.mark.slow
 def test_an_option_that_changes_nothing_is_noise_and_a_learning_rate_of_1e8_is_an_effect(
     tiny_spec, tmp_path
 ):
@@ -393,23 +315,3 @@ def test_an_option_that_changes_nothing_is_noise_and_a_learning_rate_of_1e8_is_a
     findings = (out / "findings.md").read_text()
     assert "**fps**: not distinguishable from seed noise." in findings
     assert "**lr**: matters." in findings and "lr=1e-08 raises it by" in findings
-
-
-def test_one_ranking_rule_for_the_terminal_the_tables_the_findings_and_the_report(
-    tiny_spec, tmp_path
-):
-    path = tiny_spec(extra='[report]\nrank_by = "val_acc"')
-    path.write_text("repeats = 2\n" + path.read_text())
-    out = tmp_path / "out"
-    result = _trainlab("run", str(path), "--out", str(out), "--jobs", "2", "--no-progress",
-                       "--html")  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    configs = pd.read_csv(out / "configs.csv")
-    best = configs.sort_values("val_acc_mean", ascending=False)["point"].iloc[0]
-    summary = result.stdout.split("best configurations by validation accuracy")[1]
-    assert summary.splitlines()[1].split()[-2] == best  # the terminal's first row
-    results = pd.read_csv(out / "results.csv")
-    assert results["val_acc"].is_monotonic_decreasing  # runs ranked by the same rule
-    assert f"**{best}**: val_acc = " in (out / "findings.md").read_text()
-    index = (out / "report" / "index.html").read_text()
-    assert f"<strong>{best}</strong>" in index.split('id="answer"')[1].split("</section>")[0]

@@ -79,19 +79,6 @@ def test_overrides_and_one_grid_from_the_command_line():
         parse_spec(raw, where="s.toml", overrides={"train.epoch": 3})
 
 
-def test_questions_are_parsed_against_axes_levels_and_metrics():
-    raw = _spec(
-        grid={"optim.name": ["adam", "adamw"], "optim.weight_decay": [0.0, 0.01]},
-        question=[{"text": "AdamW vs Adam?", "a": {"name": "adamw"}, "b": {"name": "adam"},
-                   "along": "weight_decay", "margin": 0.01, "metric": "val_acc"}],
-        report={"rank_by": "val_acc"},
-    )  # fmt: skip
-    study = parse_spec(raw, where="s.toml")
-    (q,) = study.questions
-    assert q.a.levels == {"name": "adamw"} and q.along == "weight_decay" and q.metric == "val_acc"
-    assert study.report.rank_by == "val_acc" and study.report.higher_is_better
-
-
 def test_dotted_key_axis_is_named_by_its_last_part():
     study = parse_spec(_spec(grid={"optim.lr": [0.1, 0.01]}), where="s.toml")
     assert [r.name for r in study.runs] == ["lr=0.1", "lr=0.01"]
@@ -154,35 +141,6 @@ def test_quick_caps_sizes_without_enlarging():
         (_spec(repeats=0), r"repeats = 0; expected an integer >= 1"),
         (_spec(repeats=2, seeds=[1, 2]), r"give repeats or seeds, not both"),
         (_spec(seeds=[1, 1]), r"seeds = \[1, 1\] repeats a seed"),
-        (_spec(report={"rank_by": "vibes"}), r"report\.rank_by = 'vibes'; expected one of"),
-        (
-            _spec(
-                grid={"optim.lr": [0.1]},
-                question=[{"text": "q", "a": {"lr": "0.5"}, "b": {"lr": "0.1"}}],
-            ),
-            r"question\[0\]\.a\.lr = '0\.5' is not a level; expected one of 0\.1",
-        ),
-        (
-            _spec(
-                grid={"optim.lr": [0.1]},
-                question=[{"text": "q", "a": {"wd": "0.5"}, "b": {"lr": "0.1"}}],
-            ),
-            r"question\[0\]\.a: unknown axis 'wd'",
-        ),
-        (
-            _spec(
-                grid={"optim.lr": [0.1]},
-                question=[{"text": "q", "metric": "speed", "a": {"lr": "0.1"}, "b": {"lr": "0.1"}}],
-            ),
-            r"question\[0\]\.metric = 'speed'; expected one of val_loss",
-        ),
-        (
-            _spec(
-                grid={"optim.lr": [0.1]},
-                question=[{"text": "q", "a": {"run": "nope"}, "b": {"lr": "0.1"}}],
-            ),
-            r"question\[0\]\.a\.run = 'nope' is not a run of the study",
-        ),
         (_spec(grid={"optim.lr": [0.1]}, exclude=[{"lr": "0.1"}]), r"leave no runs"),
         (_spec(grid={"optim.lr": [0.1]}, exclude=[{"wd": "0.1"}]), r"unknown axis 'wd'"),
         (_spec(model={"mlp": {"batch_norm": "middle"}}), r"expected one of none, before, after"),
@@ -291,9 +249,7 @@ max_steps = 4
 [grid]
 "optim.lr" = [0.1, 0.01]
 {tail}"""
-QUESTION = (
-    '\n[[question]]\ntext = "Does the rate matter?"\na = { lr = 0.1 }\nb = { lr = 0.01 }\n'
-)
+QUESTION = '\n[[question]]\ntext = "Does the rate matter?"\na = { lr = 0.1 }\nb = { lr = 0.01 }\n'
 SIZES = "the fashion-mnist train split has 1200 images (the files in {root}/fashion-mnist)"
 
 
