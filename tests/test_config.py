@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pytest
 
 from trainlab.config import (
     build,
     check_fields,
+    check_paths,
     choice,
     choices,
+    did_you_mean,
     from_options,
     ints,
+    keys_of,
     number,
     replace_paths,
     to_dict,
@@ -36,6 +40,8 @@ class Outer:
     tags: tuple[str, ...] = choices(("x", "y"))
     flag: bool = False
     inner: Inner = Inner()
+
+    MOVED_KEYS: ClassVar[dict[str, tuple[str, ...]]] = {"rate": ("inner.rate",)}
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -67,6 +73,12 @@ def test_build_checks_nested_tables_and_normalises():
         ({"inner": 3}, r"inner must be a table"),
         ({"nope": 1}, r"unknown key 'nope'; allowed: count, flag, inner, tags, widths"),
         ({"inner": {"nope": 1}}, r"unknown key 'inner\.nope'; allowed: kind, rate"),
+        ({"count": 2**63}, r"count = 9223372036854775808; too large: expected at most 2\*\*63 - 1"),
+        ({"count": -(2**63) - 1}, r"count = -9223372036854775809; too small: expected at least"),
+        ({"widths": [2**64]}, r"widths = 18446744073709551616; too large"),
+        ({"rate": 0.5}, r"unknown key 'rate'; it moved: did you mean `inner\.rate`\?"),
+        ({"inner": {"rat": 0.5}}, r"unknown key 'inner\.rat'; did you mean `inner\.rate`\?"),
+        ({"inr": {}}, r"unknown key 'inr'; did you mean `inner`\?"),
     ],
 )
 def test_bad_values_name_the_file_the_key_and_what_is_allowed(data, message):
@@ -89,3 +101,35 @@ def test_replace_paths_sets_dotted_keys_and_validates_once():
         replace_paths(Outer(), {"inner.speed": 1}, where="grid")
     with pytest.raises(ConfigError, match="grid: unknown key 'inner'"):
         replace_paths(Outer(), {"inner": 1}, where="grid")
+
+
+def test_keys_of_a_config_list_tables_and_values_by_dotted_path():
+    assert keys_of(Outer) == {"count": True, "widths": True, "tags": True, "flag": True,
+                              "inner": False, "inner.rate": True, "inner.kind": True}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("key", "hint"),
+    [
+        ("rate", "; it moved: did you mean `inner.rate`?"),  # the moved table first
+        ("inner.rat", "; did you mean `inner.rate`?"),  # a near name in a known table
+        ("inner.count", ""),  # a key of another table is not offered inside this one
+        ("inr.rate", "; did you mean `inner.rate`?"),  # an unknown table: the whole key
+        ("kind", "; did you mean `inner.kind`?"),  # a bare name: the keys ending in it
+        ("colour", ""),  # nothing near
+    ],
+)
+def test_did_you_mean_offers_the_key_meant_or_nothing(key, hint):
+    assert did_you_mean(key, keys_of(Outer), moved=Outer.MOVED_KEYS) == hint
+
+
+def test_check_paths_accepts_values_and_names_tables_and_unknown_keys():
+    check_paths(Outer, ["count", "inner.rate"], where="--set")
+    with pytest.raises(
+        ConfigError,
+        match=r"^--set: unknown key 'inner': it is a table; set one "
+        r"of its keys \(inner\.rate, inner\.kind\)$",
+    ):
+        check_paths(Outer, ["inner"], where="--set")
+    with pytest.raises(ConfigError, match=r"^--set: unknown key 'rate'; it moved: did you mean"):
+        check_paths(Outer, ["rate"], where="--set")
