@@ -186,13 +186,13 @@ def _best(analysis: StudyAnalysis, out: str | Path) -> list[str]:
         lines.append(
             f"Not distinguishable from it by seed noise ({method}): "
             + ", ".join(f"**{p}**" for p in others)
-            + ". Any of these may be the best; more seeds would separate them."
+            + ". With 95% confidence the best is among these; more seeds would separate them."
         )
     elif len(table) > 1:
         runner = table.iloc[1]
         lines.append(
-            f"Every other configuration is worse beyond the seed noise ({method}); the "
-            f"runner-up **{runner['point']}** by "
+            f"Every other configuration is ruled out as the best by the seed noise ({method}); "
+            f"the runner-up **{runner['point']}** trails it by "
             f"{_size(runner['difference'], runner['low'], runner['high'])}."
         )
     if analysis.confirm_top:
@@ -257,7 +257,7 @@ def _confirmation(analysis: StudyAnalysis) -> list[str]:
             + (
                 f"; not distinguishable from it: {', '.join(f'**{p}**' for p in tied)}."
                 if tied
-                else ", and every other confirmed configuration is worse beyond the seed noise."
+                else ", and every other confirmed configuration is ruled out as the best."
             )
         )
         lines.append("")

@@ -88,8 +88,8 @@ def _figures(out: Path, analysis: StudyAnalysis, index: dict) -> None:
                     figures / "effects.png")  # fmt: skip
         captions["effects.png"] = (
             f"What each setting does to {analysis.metric.label}: each level's mean minus its "
-            "sub-grid's mean, with 95% intervals from seed noise (red: clear of zero; grey: "
-            "not distinguishable from seed noise)."
+            "sub-grid's mean, with 95% intervals from seed noise (red: clear of zero in an axis "
+            "that matters after the correction over the study's axes; grey: not)."
         )
     grids = index.get("grids") or [analysis.axes]
     for k, (grid_axes, runs) in enumerate(grid_tables(ok, grids)):

@@ -6,10 +6,13 @@ over the others looks surer than it is, and its own interval, the best of k draw
 sits too far on the good side. `best_set` answers both:
 
 - comparisons with the best by Hsu's MCB (multiple comparisons with the best; Hsu
-  1996, ch. 4): configuration i is worse than the best when its difference from the
+  1996, ch. 4): configuration i is ruled out as the best when its difference from the
   best of the others clears d standard errors, d the one-sided Dunnett constant for
-  k - 1 comparisons (`dunnett.one_sided_dunnett`), so with 95% confidence every
-  configuration called worse is worse, whichever the data made the best;
+  k - 1 comparisons (`dunnett.one_sided_dunnett`). With 95% confidence the best
+  configuration is among those not ruled out, whichever the data made the best. The
+  claim about one ruled out is "it is not better than the best of the others": a
+  configuration tied with the best can be ruled out (the tie satisfies the claim), so
+  the report says "ruled out as the best", not "worse";
 - the mean of every configuration with an interval simultaneous over all k
   (Bonferroni, each at 1 - alpha / k), so the interval of whichever configuration the
   seeds select still covers its mean with 95% confidence. The cure for the width is
@@ -38,7 +41,7 @@ from trainlab.stats.table import check_confidence
 STANDING_WORDS = {
     "best": "best",
     "indistinguishable": "within seed noise of the best",
-    "worse": "worse",
+    "worse": "ruled out as the best",
     "unknown": "noise unknown: one seed",
 }
 BEST_COLUMNS = [
@@ -55,7 +58,8 @@ class BestSet:
     mean_high (its mean's interval, simultaneous over the k configurations), difference
     (mean - best mean) with low and high (Hsu's MCB bounds: difference -+ d se),
     indistinguishable and verdict: "best", "indistinguishable" (the MCB interval
-    reaches 0), "worse" (it does not) or "unknown" (no seed-noise estimate; then
+    reaches 0: it may be the best), "worse" (it does not: ruled out as the best) or
+    "unknown" (no seed-noise estimate; then
     indistinguishable is NA). `estimate` is the best's row as an Estimate: the interval
     that holds for the configuration the seeds selected. `exact` says whether d is
     Dunnett's exact constant (equal replicates, one pooled noise) or the conservative
@@ -94,9 +98,10 @@ def best_set(
 
     For every other configuration c, the difference mean_c - mean_best gets the MCB
     bounds difference -+ d se (se under the pooled seed noise, or Welch where a
-    configuration in `own_noise` keeps its own variance); c is worse when they exclude
-    0. d is the one-sided Dunnett constant for k - 1 comparisons when every
-    configuration has the same replicates and shares the pooled noise, else the
+    configuration in `own_noise` keeps its own variance); c is ruled out as the best
+    ("worse") when they exclude 0. d is the one-sided Dunnett constant for k - 1
+    comparisons when every configuration has the same replicates and shares the pooled
+    noise, else the
     one-sided t at Bonferroni level 1 - alpha / (k - 1) with each difference's df, which
     is larger and so safe. Each configuration's mean gets the interval
     mean +- t_{1 - alpha / (2k), df} sqrt(v_c / n_c), simultaneous over the k. Ties go to

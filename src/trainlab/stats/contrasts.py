@@ -13,6 +13,7 @@ together (an axis's levels, a pair's interaction cells) in `contrast_test`.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -169,7 +170,7 @@ def linear_contrast(
     se, df = _standard_error(counts, weights, noise, own)
     if df <= 0:
         return Contrast(estimate, math.nan, math.nan, math.nan, 0)
-    half = float(stats.t.ppf((1 + confidence) / 2, df)) * se
+    half = t_quantile((1 + confidence) / 2, df) * se
     return Contrast(estimate, se, estimate - half, estimate + half, df)
 
 
@@ -214,8 +215,14 @@ def interval_at(estimate: float, se: float, df: float, confidence: float) -> tup
     """The t-interval estimate +- t_{(1 + confidence) / 2, df} se (NaN without df)."""
     if not df > 0 or not math.isfinite(se):
         return math.nan, math.nan
-    half = float(stats.t.ppf((1 + confidence) / 2, df)) * se
+    half = t_quantile((1 + confidence) / 2, df) * se
     return estimate - half, estimate + half
+
+
+@functools.lru_cache(maxsize=4096)
+def t_quantile(q: float, df: float) -> float:
+    """Student's t quantile, remembered: a report asks for the same few (q, df) many times."""
+    return float(stats.t.ppf(q, df))
 
 
 def average_weights(members: np.ndarray) -> np.ndarray:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from scipy import stats
 
@@ -68,46 +69,44 @@ def unequal_noise(
     on the safe side.
     """
     cells = config_means(runs, metric, point=point, status=status)
-    tested = cells[cells["n"] >= 2]
-    flagged: list[str] = []
-    adjusted: dict[str, float] = {}
-    rows: dict[str, dict] = {}
+    names = cells.index.to_numpy()
+    n, ss = cells["n"].to_numpy(), cells["ss"].to_numpy(float)
+    in_pool = np.ones(len(cells), dtype=bool)  # not flagged yet
+    testable = n >= 2
+    flagged: list[int] = []
+    p = np.full(len(cells), np.nan)
+    adjusted = np.full(len(cells), np.nan)
+    others = np.full(len(cells), np.nan)
     while True:
-        pool = cells.drop(index=flagged)
-        step = {
-            name: _test(cell, pool, name) for name, cell in tested.drop(index=flagged).iterrows()
-        }
-        step = {name: row for name, row in step.items() if row is not None}
-        if not step:
+        # each configuration against the pool without it: sums over the pool minus its own
+        df_rest = (n - 1)[in_pool].sum() - np.where(in_pool, n - 1, 0)
+        ss_rest = ss[in_pool].sum() - np.where(in_pool, ss, 0.0)
+        step = testable & in_pool & (df_rest >= 1)
+        if not step.any():
             break
-        rows.update(step)
-        left = len(step)
-        worst = min(step, key=lambda name: step[name]["p"])
+        own = ss[step] / (n[step] - 1)
+        rest = ss_rest[step] / df_rest[step]
+        p[step] = [_upper_p(o, r, d, e) for o, r, d, e in
+                   zip(own, rest, n[step] - 1, df_rest[step], strict=True)]  # fmt: skip
+        others[step] = rest
         # Holm's adjusted p-values never decrease along the steps
-        floor = max((adjusted[name] for name in flagged), default=0.0)
-        for name, row in step.items():
-            adjusted[name] = max(min(1.0, row["p"] * left), floor)
+        floor = max((adjusted[i] for i in flagged), default=0.0)
+        adjusted[step] = np.maximum(np.minimum(1.0, p[step] * step.sum()), floor)
+        worst = int(np.flatnonzero(step)[np.argmin(p[step])])
         if adjusted[worst] > alpha:
             break
         flagged.append(worst)
+        in_pool[worst] = False
+    done = ~np.isnan(p)
+    sd = np.sqrt(ss / np.maximum(n - 1, 1))
     table = pd.DataFrame(
-        [{**rows[name], "p_adjusted": adjusted[name], "flagged": name in flagged}
-         for name in tested.index if name in rows],
+        {"point": names[done], "n": n[done].astype(int), "sd": sd[done],
+         "others_sd": np.sqrt(others[done]),
+         "ratio": [_ratio(o**2, r) for o, r in zip(sd[done], others[done], strict=True)],
+         "p": p[done], "p_adjusted": adjusted[done], "flagged": ~in_pool[done]},
         columns=NOISE_CHECK_COLUMNS,
     )  # fmt: skip
     return NoiseCheck(table, alpha)
-
-
-def _test(cell: pd.Series, pool: pd.DataFrame, name: str) -> dict | None:
-    """Configuration `name` against the pooled variance of the others in `pool`."""
-    rest = pool.drop(index=name, errors="ignore")
-    df_c, df_rest = int(cell["n"]) - 1, int((rest["n"] - 1).sum())
-    if df_rest < 1:
-        return None
-    own, others = cell["ss"] / df_c, float(rest["ss"].sum()) / df_rest
-    return {"point": name, "n": int(cell["n"]), "sd": math.sqrt(own),
-            "others_sd": math.sqrt(others), "ratio": _ratio(own, others),
-            "p": _upper_p(own, others, df_c, df_rest)}  # fmt: skip
 
 
 def _ratio(own: float, rest: float) -> float:

@@ -20,7 +20,8 @@ def effects_figure(
 
     Args:
         grids: (title, effects) per sub-grid; effects as made by
-            ``trainlab.stats.main_effects`` (axis, level, effect, low, high, distinguishable).
+            ``trainlab.stats.main_effects`` (axis, level, effect, low, high, distinguishable;
+            a report's analysis sets distinguishable only where the axis matters).
         metric: the metric's name, for the labels.
         replicated: False when there is one seed per configuration: no interval can be
             drawn, and the figure says so.
@@ -49,7 +50,8 @@ def effects_figure(
     axes[0].set_ylabel(f"effect on {metric}\n(level mean - sub-grid mean)")
     note = (
         "Dots: each level's effect; bars: 95% intervals from seed noise, simultaneous over an "
-        "axis's levels.\nRed: clear of zero; grey: not distinguishable from seed noise."
+        "axis's levels.\nRed: clear of zero in an axis that matters (F-test, Holm over all "
+        "axes); grey: not."
         if replicated
         else "One seed per configuration: no interval, nothing separable from seed noise."
     )
