@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from scipy import stats
 
 from trainlab.errors import ConfigError
@@ -245,6 +246,7 @@ def _draw_run(
                 )
             ax.plot([star], [ys[hit[0]]], marker="*", ms=11, color="black", ls="",
                     label="kept epoch" if i == 0 and k == 0 else None)  # fmt: skip
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs and steps are whole
     if xlabel:
         ax.set_xlabel(x)
     ax.set_ylabel(name)
