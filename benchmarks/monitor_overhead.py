@@ -1,7 +1,7 @@
 """Cost of monitoring: a plain training loop vs the same loop with a Monitor in each mode.
 
 Every monitored side records everything: statistics, quantiles, gradients
-(``grads=True``) and every signal. Two cases, on random data of the real shapes:
+(``grads=True``) and every signal. Three cases, on random data of the real shapes:
 
 - ``cifar``: MLP 3072-256-128-10, batch 32, Adam, 100 batches, with the train loss and
   a no_grad validation loss on 512 samples after every batch (a 16 ms step, large
@@ -9,6 +9,10 @@ Every monitored side records everything: statistics, quantiles, gradients
 - ``fmnist``: MLP 784-128-64-10, batch 32, Adam, one epoch of 50,000 samples (1,563
   steps), train loss only (a 0.8 ms step: the monitor's fixed per-step costs dominate).
   Target: summary <= 1.5x. Mode ``full`` is left out by default (1.4 GB of copies).
+- ``functional``: the ``fmnist`` MLP written with ``F.relu`` (as tutorials write it),
+  plain and monitored in summary mode, whose activations are then seen through the
+  torch function mode; beside it the ``nn.ReLU`` MLP monitored through module hooks.
+  Printed: functional capture over the plain loop and over module hooks.
 
 Sides run interleaved (plain, then each mode, per repeat) after one warm-up each, so a
 load change on this shared machine hits every side alike; printed: the median wall
@@ -44,12 +48,31 @@ class Case:
     steps: int
     val_size: int  # validation samples scored after every batch; 0: none
     modes: tuple[str, ...]  # monitored modes run by default
+    functional: bool = False  # F.relu in forward (else nn.ReLU modules)
 
 
 CASES = {
     "cifar": Case((3072, 256, 128, 10), (3, 32, 32), 100, 512, ("summary", "full", "sample")),
     "fmnist": Case((784, 128, 64, 10), (1, 28, 28), 1_563, 0, ("summary", "sample")),
+    # sides: the F.relu MLP monitored, and the nn.ReLU MLP monitored ("hooks")
+    "functional": Case((784, 128, 64, 10), (1, 28, 28), 1_563, 0, ("summary", "hooks"), True),
 }
+
+
+class FunctionalMLP(nn.Module):
+    """The MLP of `_model` with its activations written as ``F.relu`` calls."""
+
+    def __init__(self, widths: tuple[int, ...]) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(
+            nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:], strict=True)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.flatten(x, 1)  # (B, 784)
+        for layer in self.layers[:-1]:
+            x = F.relu(layer(x))
+        return self.layers[-1](x)
 
 
 def _model(widths: tuple[int, ...]) -> nn.Module:
@@ -71,11 +94,14 @@ def _data(case: Case) -> tuple[torch.Tensor, ...]:
 
 
 def _run(case: Case, mode: str | None, data: tuple[torch.Tensor, ...]) -> float:
-    """Seconds for the case's training steps, monitored in `mode` (None: plain loop)."""
+    """Seconds for the case's training steps, monitored in `mode` (None: plain loop;
+    "hooks": the nn.ReLU model monitored in summary mode)."""
     x, y, val_x, val_y = data
     torch.manual_seed(0)
-    model = _model(case.widths)
+    functional = case.functional and mode != "hooks"
+    model = FunctionalMLP(case.widths) if functional else _model(case.widths)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    mode = "summary" if mode == "hooks" else mode
     monitor = Monitor(model, optimizer=optimizer, mode=mode, grads=True) if mode else None
     start = time.perf_counter()
     for i in range(case.steps):
@@ -112,7 +138,8 @@ def bench(name: str, case: Case, modes: tuple[str, ...], repeats: int) -> None:
     plain = statistics.median(times[None])
     widths = "-".join(map(str, case.widths))
     print(f"\n{name}: MLP {widths}, {case.steps} steps, validation {case.val_size or 'none'}")
-    print(f"plain loop      {plain * 1e3 / case.steps:7.3f} ms/step")
+    print(f"plain loop      {plain * 1e3 / case.steps:7.3f} ms/step"
+          + (" (F.relu)" if case.functional else ""))  # fmt: skip
     for mode in modes:
         median = statistics.median(times[mode])
         # Each repeat's monitored time over the plain time measured just before it: a
@@ -123,6 +150,13 @@ def bench(name: str, case: Case, modes: tuple[str, ...], repeats: int) -> None:
             f"{median / plain:.2f}x   paired ratios: median {statistics.median(paired):.2f}x, "
             f"range {paired[0]:.2f}-{paired[-1]:.2f}"
         )
+    if case.functional:
+        over = sorted(f / h for f, h in zip(times["summary"], times["hooks"], strict=True))
+        print(
+            f"functional capture / module hooks: ratio "
+            f"{statistics.median(times['summary']) / statistics.median(times['hooks']):.2f}x, "
+            f"paired median {statistics.median(over):.2f}x, range {over[0]:.2f}-{over[-1]:.2f}"
+        )
 
 
 def main() -> None:
@@ -130,7 +164,8 @@ def main() -> None:
     parser.add_argument("--case", nargs="+", choices=sorted(CASES), default=list(CASES))
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
-    parser.add_argument("--modes", nargs="+", choices=("summary", "full", "sample"), default=None)
+    parser.add_argument("--modes", nargs="+", choices=("summary", "full", "sample", "hooks"),
+                        default=None)  # fmt: skip
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)

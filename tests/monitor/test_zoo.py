@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import trainlab
+from trainlab.diagnose import diagnose, skipped
 from trainlab.monitor import Monitor, MonitorWarning, Record, summarize
 from trainlab.monitor.record import N_ROW_FLOATS, STAT_INDEX
 from trainlab.viz import dashboard, make_movie, movie_steps
@@ -277,6 +278,11 @@ def test_every_learning_parameter_of_a_transformer_is_recorded_or_listed(tmp_pat
     assert "tok_emb=head" in record.weights and "head" not in record.weights
     assert record.meta["tied"] == {"tok_emb=head": ["tok_emb.weight", "head.weight"]}
     assert record.meta["param_types"]["tok_emb=head"] == "Embedding"
+    # the diagnoses compare Linear weights only (their thresholds were measured on them)
+    assert record.meta["weight_layers"] == [
+        "tok_emb=head", "blocks.0.attn.out_proj", "blocks.0.fc1", "blocks.0.fc2",
+        "blocks.1.attn.out_proj", "blocks.1.fc1", "blocks.1.fc2",
+    ]  # fmt: skip
     for key in ("pos_emb", "blocks.0.attn.in_proj_weight", "blocks.1.ln2", "ln_f"):
         assert np.isfinite(record.weights[key]).all() and np.isfinite(record.grads[key]).all()
     recorded = {n for names in record.meta["tied"].values() for n in names}
@@ -301,7 +307,8 @@ def test_every_learning_parameter_of_a_transformer_is_recorded_or_listed(tmp_pat
 @pytest.mark.parametrize(
     "options, recorded",
     [
-        ({"params": "layers"}, {"blocks.0.attn.out_proj", "blocks.0.fc1", "blocks.0.fc2"}),
+        ({"params": "layers"},  # the tied matrix is also the Linear head's weight
+         {"tok_emb=head", "blocks.0.attn.out_proj", "blocks.0.fc1", "blocks.0.fc2"}),
         ({"param_filter": ("Embedding", "*.in_proj_weight")},
          {"tok_emb=head", "blocks.0.attn.in_proj_weight"}),
     ],
@@ -482,6 +489,22 @@ def test_a_model_without_activations_says_so_after_ten_forwards():
     record = monitor.to_record()
     assert record.meta["signals"]["activation"] == []
     assert "10 training forwards" in record.meta["missing_signals"]["dead_frac"]
+    # the diagnoses that need activations say they were skipped, and why
+    why = skipped(record)
+    assert set(why) == {"dying_relu", "saturation"}
+    assert why["dying_relu"] == (
+        "needs dead_frac: no activation modules or functional activations seen in 10 "
+        "training forwards"
+    )
+    diagnose(record)  # the others run
+
+
+def test_the_activation_diagnoses_run_on_functional_relus():
+    _, monitor, _ = _train_example({}, steps=4)
+    record = monitor.to_record()
+    assert skipped(record) == {}
+    dead = {f"forward.relu#{i}": record.signal("dead_frac", f"forward.relu#{i}") for i in range(3)}
+    assert all(np.isfinite(v).all() for v in dead.values())
 
 
 def test_functional_capture_stops_on_auto_when_none_is_seen():

@@ -43,7 +43,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     """Say why a run (or each run of a study) learns, stalls or fails, with the numbers."""
     from collections import Counter
 
-    from trainlab.diagnose import RULES, diagnose
+    from trainlab.diagnose import RULES, diagnose, skipped
     from trainlab.monitor import Record
     from trainlab.run import rundir
     from trainlab.run.reload import read_history
@@ -57,11 +57,14 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
         if record is None:
             continue
         history = read_history(directory) if (directory / rundir.HISTORY_FILE).is_file() else None
-        found = diagnose(record, history)
+        found, left_out = diagnose(record, history), skipped(record, history)
         status = history.status if history else "?"
         print(f"{directory.name}: {record.n_steps} steps, status {status}")
+        ran = [name for name in RULES if name not in left_out]
         if not found:
-            print(f"no diagnosis: none of the {len(RULES)} checks ({', '.join(RULES)}) fired")
+            print(f"no diagnosis: none of the {len(ran)} checks ({', '.join(ran)}) fired")
+        for name, why in left_out.items():
+            print(f"skipped {name}: {why}")
         for d in found:
             kinds[d.label] += 1
             print(f"\n[{d.severity}] {d.name} at {d.where()}")

@@ -12,7 +12,7 @@ from trainlab.diagnose.diagnosis import (
     severity_rank,
 )
 from trainlab.diagnose.live import DiagnoseCallback
-from trainlab.diagnose.rules import RULES, Rule, diagnose
+from trainlab.diagnose.rules import RULES, Rule, diagnose, skipped
 
 __all__ = [
     "RULES",
@@ -28,4 +28,5 @@ __all__ = [
     "diagnose",
     "most_serious_first",
     "severity_rank",
+    "skipped",
 ]

@@ -91,3 +91,19 @@ def diagnose(
             continue
         found += rule.run(run)
     return most_serious_first(found)
+
+
+def skipped(
+    record: Record | None, history: History | None = None, *, rules: Iterable[str] | None = None
+) -> dict[str, str]:
+    """The rules `diagnose` skips on a run, each with why: the signals it needs were not
+    captured, for the reason the record's ``meta["missing_signals"]`` gives."""
+    run = view(record, history)
+    missing = record.meta.get("missing_signals", {}) if record is not None else {}
+    why = {}
+    for name in list(RULES) if rules is None else list(rules):
+        needs = RULES[name].needs
+        if needs and not set(needs) & run.captured:
+            reasons = "; ".join(dict.fromkeys(missing.get(s, "not captured") for s in needs))
+            why[name] = f"needs {' or '.join(needs)}: {reasons}"
+    return why

@@ -546,7 +546,7 @@ class Monitor:
         """Notes known at attach time: parameters left out, frozen ones, no gradients."""
         say = self.notes.say
         for line in skipped_summary(self._skipped):
-            say(f"skipped:{line}", line, warn="param_filter" in line)
+            say(f"skipped:{line}", line)  # what the scope or filter chose: not a surprise
         if self.config.param_filter and not self._params:
             patterns = list(self.config.param_filter)
             say("filter", f"param_filter {patterns} matched no parameter", warn=True)
@@ -780,6 +780,9 @@ class Monitor:
             "model": type(self.model).__name__,
             "layers": {w.key: list(w.param.shape) for w in self._params},
             "param_types": {w.key: w.module_type for w in self._params},
+            # the Linear and Conv weights among them, in model order: what the diagnoses
+            # compare (their thresholds were measured on such layers)
+            "weight_layers": [w.key for w in self._params if w.layer],
             "tied": {w.key: list(w.names) for w in self._params if len(w.names) > 1},
             "frozen": [w.key for w in self._params if w.frozen],
             "params_not_recorded": dict(self._skipped),

@@ -28,12 +28,15 @@ class Watched:
         param: the parameter itself.
         names: every full name it has in the model (several when tied).
         module_type: the class name of the module that first registers it.
+        layer: it is the weight of a Linear or Conv layer (in one of its places), the
+            kind of tensor the diagnoses' thresholds were measured on.
     """
 
     key: str
     param: nn.Parameter
     names: tuple[str, ...]
     module_type: str
+    layer: bool
 
     @property
     def frozen(self) -> bool:
@@ -66,14 +69,18 @@ def select_params(model: nn.Module, scope: str, patterns: tuple[str, ...] = ()) 
         params[id(param)] = param
     watched, skipped = [], {}
     for pid, names in places.items():
-        owner = modules[names[0].rpartition(".")[0]]
-        module_type = type(owner).__name__
+        owners = [modules[name.rpartition(".")[0]] for name in names]
+        module_type = type(owners[0]).__name__
+        layer = any(
+            name.rpartition(".")[2] == "weight" and isinstance(owner, WEIGHT_TYPES)
+            for name, owner in zip(names, owners, strict=True)
+        )
         key = TIE.join(dict.fromkeys(_key(name) for name in names))
-        why = _left_out(names[0], owner, scope)
+        why = _left_out(names[0], layer, scope)
         if why is None and patterns and not _matches(patterns, names, key, module_type):
             why = f"not matched by param_filter {list(patterns)}"
         if why is None:
-            watched.append(Watched(key, params[pid], tuple(names), module_type))
+            watched.append(Watched(key, params[pid], tuple(names), module_type, layer))
         else:
             skipped.update(dict.fromkeys(names, why))
     return Selection(tuple(watched), skipped)
@@ -84,9 +91,9 @@ def _key(name: str) -> str:
     return (module or "weight") if attr == "weight" else name
 
 
-def _left_out(name: str, owner: nn.Module, scope: str) -> str | None:
+def _left_out(name: str, layer: bool, scope: str) -> str | None:
     attr = name.rpartition(".")[2]
-    if scope == "layers" and not (attr == "weight" and isinstance(owner, WEIGHT_TYPES)):
+    if scope == "layers" and not layer:
         return "not a Linear or Conv weight (params = 'layers'; 'weights' records it)"
     if scope == "weights" and "bias" in attr:
         return "a bias (params = 'weights'; 'all' records it)"
