@@ -1,6 +1,6 @@
 """What makes OUT/report/ stand alone: copies of everything its pages show or load.
 
-    OUT/report/assets/          uPlot (vendored, with its licence), report.js
+    OUT/report/assets/          uPlot (vendored, with its licence), the report's scripts
     OUT/report/figures/         the study figures (OUT/figures/)
     OUT/report/files/<run>/     each run's pictures: dashboard, movie, test predictions,
                                 the figures behind its diagnoses
@@ -18,21 +18,25 @@ import shutil
 from pathlib import Path
 
 from trainlab.atomic import atomic_path
-from trainlab.report.html.render import ASSETS, href
+from trainlab.report.html.render import ASSETS, SCRIPTS, href
 
 ASSETS_DIR = "assets"
 FIGURES_DIR = "figures"
 FILES_DIR = "files"  # OUT/report/files/<run>/
 # The chart library, vendored from its npm package (uplot 1.6.32, MIT): one minified
-# script and its stylesheet, 53 KB, with its licence; our own script draws on it.
+# script and its stylesheet, 53 KB, with its licence; our own scripts draw on it.
 VENDORED = ("uPlot.iife.min.js", "uPlot.min.css", "uPlot.LICENSE")
-SCRIPTS = ("report.js", "sort_table.js")
 
 
 def copy_assets(report: Path) -> None:
-    """The vendored chart library and the pages' scripts, into OUT/report/assets/."""
-    for name in (*VENDORED, *SCRIPTS):
+    """The vendored chart library and the pages' scripts, into OUT/report/assets/ (a
+    script an older version left there is removed)."""
+    names = (*VENDORED, *SCRIPTS)
+    for name in names:
         copy_if_changed(ASSETS / name, report / ASSETS_DIR / name)
+    for path in (report / ASSETS_DIR).iterdir():
+        if path.name not in names and path.suffix in (".js", ".css") and path.is_file():
+            path.unlink(missing_ok=True)
 
 
 def copy_if_changed(source: Path, target: Path) -> bool:

@@ -23,6 +23,9 @@ from trainlab.report.html.format import config_value
 from trainlab.version import __version__
 
 ASSETS = Path(__file__).with_name("assets")
+# Our scripts, linked by every page in this order (each adds to window.TL what the next
+# ones use); copied into OUT/report/assets with the vendored chart library (`portable`).
+SCRIPTS = ("sort_table.js", "data.js", "charts.js", "player.js", "pages.js")
 REFRESH_S = 5  # pages of a running study reload this often (the driver rewrites them as often)
 # A table cell whose text starts like a number (0.8754, -0.067 (...), 1e-3) aligns right.
 _NUMERIC_CELL = re.compile(r"^[-+]?(\d|\.\d)")
@@ -51,6 +54,7 @@ def render_page(template: str, *, title: str, root: str = "", **context: Any) ->
         .render(
             title=title,
             root=root,
+            scripts=SCRIPTS,
             css=Markup(_asset("report.css")),  # our own file: embedded as is
             version=__version__,
             **context,
