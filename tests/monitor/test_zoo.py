@@ -582,6 +582,14 @@ def test_summary_memory_stays_flat_over_100k_steps():
     assert monitor.to_record().n_steps == 100_000
 
 
+def test_describe_says_what_is_watched_and_what_is_not():
+    model = ExampleNet()
+    text = trainlab.watch(model, torch.optim.SGD(model.parameters(), lr=0.1)).describe()
+    assert "parameters ('weights'): conv1, conv2, fc1, fc2; and their gradients" in text
+    assert "activation modules: none" in text
+    assert "4 parameters not recorded, a bias" in text
+
+
 def test_watch_is_the_monitor_in_one_line():
     model = nn.Sequential(nn.Linear(2, 3), nn.Tanh())
     with warnings.catch_warnings():

@@ -244,3 +244,13 @@ def test_a_functional_site_says_which_layer_it_follows(make_record):
     record = make_record(4, ("fc1", "fc2"), ("forward.relu",))
     record.meta["activation_inputs"] = {"forward.relu": "fc1"}
     assert "net values: forward.relu (after fc1)" in _titles(dashboard(record))
+
+
+def test_a_panel_collapsed_onto_zero_says_how_much_is_exactly_zero(make_record):
+    record = make_record(6)
+    record.outputs["relu1"][:, STAT_INDEX["zero_frac"]] = 0.9  # a ReLU mostly off
+    record.outputs["relu2"][:, STAT_INDEX["zero_frac"]] = 0.1
+    fig = dashboard(record)
+    notes = [t.get_text() for t in _ax(fig, "outputs: relu1").texts]
+    assert "90% exactly 0 (median over steps)" in notes
+    assert not [t for t in _ax(fig, "outputs: relu2").texts if "exactly 0" in t.get_text()]

@@ -39,11 +39,11 @@ from torch import nn
 from trainlab.errors import ConfigError
 from trainlab.models.modes import evaluating
 from trainlab.monitor.buffers import ScalarLog, Scratch
-from trainlab.monitor.config import MODES, MonitorConfig
+from trainlab.monitor.config import MonitorConfig
 from trainlab.monitor.forwards import ForwardMap, take_rows
 from trainlab.monitor.functional import AUTO_FORWARDS, ActivationMode, Op, call_input, call_site
 from trainlab.monitor.notes import Notes
-from trainlab.monitor.params import WEIGHT_TYPES, Watched, select_params, skipped_summary
+from trainlab.monitor.params import Watched, select_params, skipped_summary
 from trainlab.monitor.raw import Key, RawCapture
 from trainlab.monitor.record import (
     ACTIVATION_SIGNALS,
@@ -591,6 +591,25 @@ class Monitor:
         if self._map.forwards and self._steps == 0:
             say("steps", "no optimizer step seen: activations are kept per forward")
 
+    def describe(self) -> str:
+        """What is watched and what is not, in a few lines (print it after attaching)."""
+        keys = ", ".join(w.key for w in self._params) or "none"
+        modules = ", ".join(self._activation_names.values()) or "none"
+        functional = {
+            "auto": f"watched (kept if seen in the first {AUTO_FORWARDS} training forwards)",
+            "on": "watched",
+            "off": "not watched",
+        }[self.config.functional]
+        sites = ", ".join(sorted(self._functional_sites))
+        lines = [
+            f"Monitor on {type(self.model).__name__}, mode {self.mode!r}:",
+            f"  parameters ({self.config.params!r}): {keys}"
+            + ("; and their gradients" if self.grads else ""),
+            f"  activation modules: {modules}",
+            f"  functional activations: {functional}" + (f"; seen: {sites}" if sites else ""),
+        ]
+        return "\n".join(lines + [f"  note: {note}" for note in self.notes.sentences])
+
     # -- losses ----------------------------------------------------------------
 
     def log_losses(
@@ -870,4 +889,4 @@ def _columns(parts: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-__all__ = ["ACTIVATION_TYPES", "MODES", "WEIGHT_TYPES", "Monitor"]
+__all__ = ["ACTIVATION_TYPES", "Monitor"]

@@ -28,6 +28,9 @@ KIND_TITLES = {"weights": "weights", "grads": "gradients", "net_values": "net va
                "outputs": "outputs"}  # fmt: skip
 KIND_YLABELS = {"weights": "weight value", "grads": "gradient value", "net_values": "net value",
                 "outputs": "activation output"}  # fmt: skip
+# From this share of exact zeros (median over steps) a box panel says it: from 25 % the
+# lower quartile is 0, and a ReLU's outputs or a sparse gradient collapse onto 0.
+ZEROS_NOTE = 0.25
 # Above this many lines a signal panel's key names only the first and the last (the
 # colour goes from dark to light in model order).
 KEY_LINES = 8
@@ -36,6 +39,7 @@ STEP_LABEL = "step (batch)"
 # and overlapping translucent joints would come out darker than the still figure
 RAW_TRAIN_COLOR = "#a9c9e4"
 NONFINITE_COLOR = "red"
+NOTE_BOX = {"facecolor": "white", "alpha": 0.8, "edgecolor": "none", "pad": 1.0}  # behind a note
 
 # The layer signal a dashboard plots, in order of preference, with its title and y label.
 LAYER_SIGNAL_TEXT = {
@@ -76,8 +80,7 @@ class NonfiniteMark:
         side = "right" if step > n_steps / 2 else "left"
         self.text = ax.text(step, 0.96, f" {note} ", transform=ax.get_xaxis_transform(),
                             ha=side, va="top", color=NONFINITE_COLOR, fontsize=SMALL_SIZE,
-                            zorder=5, bbox={"facecolor": "white", "alpha": 0.8,
-                                            "edgecolor": "none", "pad": 1.0})  # fmt: skip
+                            zorder=5, bbox=NOTE_BOX)  # fmt: skip
 
     def show(self, last: int) -> None:
         """Show the mark once `last` reaches its step."""
@@ -193,6 +196,12 @@ class BoxPanel(_Panel):
         decorate(ax, f"{KIND_TITLES[kind]}: {name}{note}", KIND_YLABELS[kind])
         if kind == "grads":  # tiny values: 2.5e-07 on the tick, not a 1e-7 over the title
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2g}"))
+        zeros = summary[:, STAT_INDEX["zero_frac"]]
+        share = float(np.median(zeros[np.isfinite(zeros)])) if np.isfinite(zeros).any() else 0.0
+        if share >= ZEROS_NOTE:  # the boxes shrink onto 0: say what they hide
+            note = f"{share:.0%} exactly 0 (median over steps)"
+            ax.text(0.01, 0.96, note, fontsize=SMALL_SIZE, transform=ax.transAxes, ha="left",
+                    va="top", zorder=5, bbox=NOTE_BOX)  # fmt: skip
 
     def show(self, first: int, last: int) -> None:
         """Reveal steps first..last; from step 1 on that includes the initial weights."""
