@@ -1,7 +1,10 @@
-"""RunConfig: what decides a run's results, the keys of the earlier layout, and the network
-a run trains for its dataset and loss."""
+"""RunConfig: what decides a run's results, a split seed that follows the run's seed
+(data.split_per_seed), the keys of the earlier layout, and the network a run trains for its
+dataset and loss."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 import torch
@@ -50,3 +53,11 @@ def test_the_network_fits_the_datasets_images_and_ends_in_the_head_its_loss_expe
     output = build_run_model(config)(torch.rand(shape))
     assert output.shape == (2, 10)
     assert torch.allclose(output.sum(dim=1), torch.ones(2)) == probabilities
+
+
+def test_the_split_seed_follows_the_run_seed_through_copies():
+    config = RunConfig.from_dict({"seed": 3, "data": {"split_per_seed": True, "split_seed": 9}})
+    assert config.data.split_seed == 3
+    assert dataclasses.replace(config, seed=7).data.split_seed == 7  # a study's replicate
+    fixed = RunConfig.from_dict({"seed": 3, "data": {"split_seed": 9}})
+    assert dataclasses.replace(fixed, seed=7).data.split_seed == 9  # the default: one split

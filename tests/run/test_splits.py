@@ -1,5 +1,6 @@
 """A run's splits: one load per dataset in a cache however train_size/augment vary; generated
-data stays generated even where real files are on the search chain."""
+data stays generated even where real files are on the search chain; with
+data.split_per_seed, each seed validates on its own samples."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from trainlab.data import load_splits
 from trainlab.data.config import DataConfig
 from trainlab.data.synthetic import write_synthetic
 from trainlab.run import splits as splits_module
+from trainlab.run.config import RunConfig
 from trainlab.run.splits import SplitsCache, load_run_splits
 
 
@@ -73,3 +75,15 @@ def test_synthetic_runs_ignore_real_data_on_the_search_chain(tmp_path, monkeypat
     splits = load_run_splits(DataConfig(name="mnist", val_size=100, synthetic=True))
     assert splits.train_x.shape[0] == 1_900  # the generated 2000, not the 300 found elsewhere
     assert splits.test_x.shape[0] == 500
+
+
+def test_two_seeds_validate_on_different_samples(data_root):
+    def val_x(seed):
+        config = RunConfig.from_dict(
+            {"seed": seed, "data": {"root": str(data_root), "val_size": 200,
+                                    "split_per_seed": True}}
+        )  # fmt: skip
+        return load_run_splits(config.data).val_x
+
+    assert torch.equal(val_x(0), val_x(0))
+    assert not torch.equal(val_x(0), val_x(1))

@@ -282,8 +282,13 @@ def test_workers_die_with_a_killed_driver(wait_until, tiny_spec, tmp_path):
         found = [p for p in _children(driver.pid) if "spawn_main" in _cmdline(p)]
         return found if len(found) == 2 else []
 
+    def both_training() -> bool:  # each worker past its start-up (two runs begun), so the
+        # kill tests the parent-death signal, not a worker still importing torch
+        return len(list((tmp_path / "out" / "runs").glob("*"))) >= 2
+
     try:
         workers = wait_until(pool_workers, 60, "the pool's two workers to start")
+        wait_until(both_training, 60, "two runs to begin")
     finally:
         driver.kill()  # SIGKILL: no chance to clean up
         driver.wait()
