@@ -23,7 +23,7 @@ from trainlab.monitor import Record
 from trainlab.report import write_report
 from trainlab.run.rundir import META_FILE, run_dir
 from trainlab.study import LocalExecutor
-from trainlab.study.runner import run_study
+from trainlab.study.runner import run_study, with_synthetic_data
 from trainlab.study.spec import load_spec
 
 RUN_FILES = ("config.json", "history.csv", "batches.csv", "record.json", "record.npz",
@@ -320,3 +320,14 @@ def test_an_option_that_changes_nothing_is_noise_and_a_learning_rate_of_1e8_is_a
     findings = (out / "findings.md").read_text()
     assert "**fps**: not distinguishable from seed noise." in findings
     assert "**lr**: matters." in findings and "lr=1e-08 raises it by" in findings
+
+
+def test_quick_switches_a_dataset_that_is_not_here_to_generated_files(tmp_path, no_user_data):
+    spec = tmp_path / "s.toml"
+    spec.write_text(f'[data]\nname = "mnist"\nroot = "{tmp_path / "empty"}"\n'
+                    '[grid]\n"optim.lr" = [0.1, 0.01]\n')  # fmt: skip
+    study = load_spec(spec, quick=True)
+    switched, replaced = with_synthetic_data(study)
+    assert replaced == ["mnist"] and all(r.config.data.synthetic for r in switched.runs)
+    assert all(r.config.data.val_size == 500 for r in switched.runs)  # fits 2,000 generated
+    assert with_synthetic_data(switched) == (switched, [])

@@ -17,7 +17,6 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from trainlab.atomic import atomic_write_bytes
-from trainlab.data.locate import locate
 from trainlab.errors import ConfigError
 from trainlab.run import rundir
 from trainlab.run.config import result_defining
@@ -27,7 +26,7 @@ from trainlab.study import studydir
 from trainlab.study.executor import Executor
 from trainlab.study.local_executor import LocalExecutor
 from trainlab.study.progress import StudyProgress
-from trainlab.study.spec import Study
+from trainlab.study.spec import Study, quick_generates
 
 
 @dataclass(frozen=True)
@@ -104,11 +103,7 @@ def with_synthetic_data(study: Study) -> tuple[Study, list[str]]:
 
     Returns the study and the names of the datasets that were replaced.
     """
-    missing = sorted(
-        {r.config.data.name for r in study.runs
-         if not r.config.data.synthetic
-         and locate(r.config.data.name, "train", r.config.data.root or None) is None}
-    )  # fmt: skip
+    missing = sorted({r.config.data.name for r in study.runs if quick_generates(r.config.data)})
     if not missing:
         return study, []
     runs = [

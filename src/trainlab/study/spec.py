@@ -396,12 +396,15 @@ class _DataSizes:
     def __call__(self, data: DataConfig) -> SplitSizes:
         key = (data.name, data.root, data.synthetic)
         if key not in self._known:
-            root = data.root or None
-            # --quick trains on generated files where the dataset is not on this machine
-            # (`trainlab.study.runner.with_synthetic_data`)
-            generated = data.synthetic or (self.quick and locate(data.name, "train", root) is None)
-            self._known[key] = split_sizes(data.name, root=root, generated=generated)
+            generated = data.synthetic or (self.quick and quick_generates(data))
+            self._known[key] = split_sizes(data.name, root=data.root or None, generated=generated)
         return self._known[key]
+
+
+def quick_generates(data: DataConfig) -> bool:
+    """Whether ``--quick`` trains a run with `data` on generated files: its dataset is not
+    on this machine (`trainlab.study.runner.with_synthetic_data` switches it)."""
+    return not data.synthetic and locate(data.name, "train", data.root or None) is None
 
 
 def _check_data_sizes(points: list[Run], base: RunConfig, sizes: _DataSizes, *, where: str) -> None:
