@@ -128,14 +128,21 @@ def _table(spec, out, executor) -> pd.DataFrame:
     return write_report(out).table.sort_values("run", ignore_index=True)
 
 
-def test_workers_train_on_the_drivers_copy_of_the_data(ray_marker, tiny_spec, data_root, tmp_path):
+def test_workers_train_on_the_drivers_copy_of_the_data(
+    ray_marker, tiny_spec, data_root, tmp_path, monkeypatch
+):
     root = write_synthetic("fashion-mnist", tmp_path / "data", n_train=600, n_test=100)
     spec_path = tiny_spec(grid='"optim.lr" = [0.01, 0.001]')
     spec_path.write_text(spec_path.read_text().replace(str(data_root), str(root)))
     spec = load_spec(spec_path)
-    load_run_splits(spec.runs[0].config.data)  # the driver holds the dataset in memory...
-    write_synthetic("fashion-mnist", root, n_train=600, n_test=100, seed=1)  # ...then it changes
-    driver = _table(spec, tmp_path / "local", LocalExecutor(1))
+    driver = _table(spec, tmp_path / "local", LocalExecutor(1))  # the files as first written
+
+    def read_then_change(config):
+        splits = load_run_splits(config)  # the driver holds the dataset in memory...
+        write_synthetic("fashion-mnist", root, n_train=600, n_test=100, seed=1)  # ...it changes
+        return splits
+
+    monkeypatch.setattr(ray_executor, "load_run_splits", read_then_change)
     shared = _table(spec, tmp_path / "shared", RayExecutor())
     reread = _table(spec, tmp_path / "reread", RayExecutor(share_data=False))
     pd.testing.assert_frame_equal(driver[METRICS], shared[METRICS], rtol=1e-5)
