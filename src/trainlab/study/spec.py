@@ -231,12 +231,11 @@ def _expand(
     axes = _merge_axes([g for g in grid_axes if g is not None])
     # Exclusions name axes of any sub-grid; one naming an axis a point lacks never matches.
     excludes = _parse_excludes(raw.get("exclude", []), _merge_axes(parsed_grids), where=where)
-    quick_sets = _sets(raw.get("quick", {}), where=f"{where}: quick")
+    quick_sets = _sets(raw.get("quick", {}), where=f"{where}: quick")  # checked without --quick too
     seeds = _parse_seeds(raw, base.seed, where=where, repeats=repeats)
     if quick:
         seeds = seeds[:QUICK_MAX_SEEDS]
-    else:
-        quick_sets = None
+    shrunk = quick_sets if quick else None  # what _make_point applies after the caps
     name = raw.get("name", Path(where).stem)
     sizes = _DataSizes(quick=quick)
     extras = raw.get("extra", [])
@@ -252,11 +251,11 @@ def _expand(
             if any(all(varied.get(a) == label for a, label in ex.items()) for ex in excludes):
                 continue
             sets = {k: v for level in combo for k, v in level.sets.items()}
-            run = _make_point(base, varied, sets, quick_sets, overrides, sizes, where=where)
+            run = _make_point(base, varied, sets, shrunk, overrides, sizes, where=where)
             points.append(dataclasses.replace(run, grids=(index,)))
     if only_grid is None:
         for at, extra in array_of_tables(raw.get("extra", []), "extra", where=where):
-            points.append(_parse_extra(base, extra, quick_sets, overrides, sizes, where=at))
+            points.append(_parse_extra(base, extra, shrunk, overrides, sizes, where=at))
     points = _merge_shared_points(points)
     if not points:
         raise SpecError(f"{where}: the grid and its exclusions leave no runs")
