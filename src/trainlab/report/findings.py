@@ -99,9 +99,11 @@ def _own_noise_words(analysis: StudyAnalysis) -> str:
     unstable = analysis.unstable
     if not unstable:
         return ""
+    one = len(unstable) == 1
     return (
         f", except {_count(len(unstable), 'configuration')} whose seed spread is far from "
-        "the others' (below): comparisons involving them use their own variance (Welch)"
+        f"the others' (below): comparisons involving {'it use its' if one else 'them use their'} "
+        "own variance (Welch)"
     )
 
 
