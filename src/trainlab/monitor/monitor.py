@@ -43,7 +43,7 @@ from trainlab.monitor.config import MonitorConfig
 from trainlab.monitor.forwards import ForwardMap, take_rows
 from trainlab.monitor.functional import AUTO_FORWARDS, ActivationMode, Op, call_input, call_site
 from trainlab.monitor.notes import Notes
-from trainlab.monitor.params import Watched, select_params, skipped_summary
+from trainlab.monitor.params import Watched, select_params
 from trainlab.monitor.raw import Key, RawCapture
 from trainlab.monitor.record import (
     ACTIVATION_SIGNALS,
@@ -161,7 +161,9 @@ class Monitor:
         }  # fmt: skip
         self._last_output: tuple[weakref.ref, str] | None = None
         self._inputs_of: dict[tuple[str, int], str] = {}  # (site, call) -> layer before it
-        self._say_what_is_not_recorded()
+        self.notes.at_attach(
+            self._params, self._skipped, config, activation_modules=bool(self._activation_names)
+        )
 
         self._tracks: dict[Key, Track] = {}  # per recorded tensor: blocks, summaries, signals
         self._weight_tracks: list[ParamTrack] | None = None  # made at first use
@@ -542,29 +544,6 @@ class Monitor:
 
     # -- what is said ------------------------------------------------------------
 
-    def _say_what_is_not_recorded(self) -> None:
-        """Notes known at attach time: parameters left out, frozen ones, no gradients."""
-        say = self.notes.say
-        for line in skipped_summary(self._skipped):
-            say(f"skipped:{line}", line)  # what the scope or filter chose: not a surprise
-        if self.config.param_filter and not self._params:
-            patterns = list(self.config.param_filter)
-            say("filter", f"param_filter {patterns} matched no parameter", warn=True)
-        frozen = ", ".join(w.key for w in self._params if w.frozen)
-        if frozen:
-            say("frozen", f"parameters that do not learn (requires_grad=False; their "
-                f"gradients are NaN): {frozen}")  # fmt: skip
-        tied = ", ".join(w.key for w in self._params if len(w.names) > 1)
-        if tied:
-            say("tied", f"tied parameters, recorded once under a key naming each place: {tied}")
-        if not self.grads:
-            say("grads", "gradients not recorded (grads=False)")
-            self.notes.lack(("grad_norm",), "gradients were not recorded (grads=False)")
-        if not self._activation_names and self.config.functional == "off":
-            why = "no activation module and functional = 'off'"
-            say("activations", f"{why}: no activation is recorded", warn=True)
-            self.notes.lack(ACTIVATION_SIGNALS, why)
-
     def _after_first_forwards(self) -> None:
         """After AUTO_FORWARDS training forwards: say what was not seen; leave functional
         capture off when it found nothing and was on "auto"."""
@@ -577,19 +556,6 @@ class Monitor:
             self._remove(self._leaf_handles)
             text = f"no functional activation in {AUTO_FORWARDS} training forwards"
             self.notes.say("functional", f"{text}: functional capture stopped")
-
-    def _say_at_record(self) -> None:
-        """Notes that only the record knows: no step, several forwards per step."""
-        say = self.notes.say
-        if not self._optimizers:
-            say("optimizer", "no optimizer watched: parameters hold their first values only "
-                "and no gradient is recorded")  # fmt: skip
-        per_step = self._map.per_step()
-        if per_step is not None and per_step["max"] > 1:
-            count = f"{per_step['min']}-{per_step['max']} training forwards per optimizer step"
-            say("forwards", f"{count}: activations are those of the last forward of each step")
-        if self._map.forwards and self._steps == 0:
-            say("steps", "no optimizer step seen: activations are kept per forward")
 
     def describe(self) -> str:
         """What is watched and what is not, in a few lines (print it after attaching)."""
@@ -750,7 +716,10 @@ class Monitor:
         """
         self._ensure_initial()
         self._flush_all()
-        self._say_at_record()
+        self.notes.at_record(
+            optimizers=len(self._optimizers), per_step=self._map.per_step(),
+            forwards=self._map.forwards, steps=self._steps,
+        )  # fmt: skip
         record = Record()
         signals: dict[Key, np.ndarray] = {}
         for key, track in self._tracks.items():

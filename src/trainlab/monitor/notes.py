@@ -10,6 +10,11 @@ why, so a diagnosis that needs it can say why it was skipped.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
+
+from trainlab.monitor.config import MonitorConfig
+from trainlab.monitor.params import Watched, skipped_summary
+from trainlab.monitor.record import ACTIVATION_SIGNALS
 
 
 class MonitorWarning(UserWarning):
@@ -38,6 +43,47 @@ class Notes:
     def lack(self, signals: tuple[str, ...], why: str) -> None:
         """`signals` were not captured, because `why`."""
         self.missing.update(dict.fromkeys(signals, why))
+
+    def at_attach(
+        self, params: Sequence[Watched], skipped: dict[str, str], config: MonitorConfig, *,
+        activation_modules: bool,
+    ) -> None:  # fmt: skip
+        """What is known at attach time: parameters left out, frozen or tied, no gradients,
+        nothing that could show an activation."""
+        for line in skipped_summary(skipped):
+            self.say(f"skipped:{line}", line)  # what the scope or filter chose: no surprise
+        if config.param_filter and not params:
+            patterns = list(config.param_filter)
+            self.say("filter", f"param_filter {patterns} matched no parameter", warn=True)
+        frozen = ", ".join(w.key for w in params if w.frozen)
+        if frozen:
+            self.say("frozen", "parameters that do not learn (requires_grad=False; their "
+                     f"gradients are NaN): {frozen}")  # fmt: skip
+        tied = ", ".join(w.key for w in params if len(w.names) > 1)
+        if tied:
+            text = "tied parameters, recorded once under a key naming each place"
+            self.say("tied", f"{text}: {tied}")
+        if not config.grads:
+            self.say("grads", "gradients not recorded (grads=False)")
+            self.lack(("grad_norm",), "gradients were not recorded (grads=False)")
+        if not activation_modules and config.functional == "off":
+            why = "no activation module and functional = 'off'"
+            self.say("activations", f"{why}: no activation is recorded", warn=True)
+            self.lack(ACTIVATION_SIGNALS, why)
+
+    def at_record(
+        self, *, optimizers: int, per_step: dict | None, forwards: int, steps: int
+    ) -> None:
+        """What only the record knows: no optimizer or step, several forwards per step."""
+        if not optimizers:
+            self.say("optimizer", "no optimizer watched: parameters hold their first values "
+                     "only and no gradient is recorded")  # fmt: skip
+        if per_step is not None and per_step["max"] > 1:
+            count = f"{per_step['min']}-{per_step['max']} training forwards per optimizer step"
+            self.say("forwards", f"{count}: activations are those of the last forward of each "
+                     "step")  # fmt: skip
+        if forwards and steps == 0:
+            self.say("steps", "no optimizer step seen: activations are kept per forward")
 
     @property
     def sentences(self) -> list[str]:

@@ -27,7 +27,7 @@ from trainlab.train.evaluation import evaluate, first_samples
 from trainlab.train.fit import EVAL_BATCH_SIZE, fit, planned_steps
 from trainlab.train.history import History
 from trainlab.train.losses import LOSSES, resolve_loss
-from trainlab.train.monitoring import FirstLayerStats, MonitorLogger
+from trainlab.train.monitoring import FirstLayerStats, MonitorLogger, PhaseStats
 from trainlab.train.predict import predict
 from trainlab.train.regularize import OPTIMIZERS, Regularization, make_optimizer
 from trainlab.train.schedules import always, every, first, never
@@ -47,6 +47,7 @@ __all__ = [
     "LRSchedule",
     "MonitorLogger",
     "OptimConfig",
+    "PhaseStats",
     "Regularization",
     "StopDecision",
     "StopOnNonFinite",

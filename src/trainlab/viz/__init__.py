@@ -1,6 +1,12 @@
 """Figures and movies rendered from Records, History frames and dataset tensors."""
 
-from trainlab.viz.curves import best_epoch, epoch_curves, history_grid, learning_curve
+from trainlab.viz.curves import (
+    best_epoch,
+    epoch_curves,
+    history_grid,
+    learning_curve,
+    output_stats_figure,
+)
 from trainlab.viz.dashboard import Dashboard, dashboard
 from trainlab.viz.datasets import class_distribution, sample_grid
 from trainlab.viz.moment import MovieFrame, movie_frame
@@ -22,6 +28,7 @@ __all__ = [
     "markdown_table",
     "movie_frame",
     "movie_steps",
+    "output_stats_figure",
     "render_movies",
     "results_table",
     "sample_grid",
