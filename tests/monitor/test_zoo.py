@@ -520,19 +520,23 @@ def test_functional_capture_stops_on_auto_when_none_is_seen():
 def test_a_model_moved_to_another_device_after_attaching_goes_on_recording():
     torch.manual_seed(0)
     model = ExampleNet()
-    monitor = Monitor(model, optimizer=torch.optim.SGD(model.parameters(), lr=0.01))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)  # .cuda() keeps the Parameters
+    monitor = Monitor(model, optimizer=opt)
     x, y = _images()
     for step in range(4):
         if step == 2:
             model.cuda()
-            monitor.watch_optimizer(torch.optim.SGD(model.parameters(), lr=0.01))
         device = next(model.parameters()).device
         loss = F.nll_loss(model(x[:8].to(device)), y[:8].to(device))
+        opt.zero_grad()
         loss.backward()
-        monitor._optimizers[-1].step() if step >= 2 else monitor._optimizers[0].step()
+        opt.step()
         monitor.log_losses(loss)
     record = monitor.to_record()
-    assert record.n_steps == 4 and np.isfinite(record.weights["fc1"]).all()
+    assert record.n_steps == 4 and record.weights["fc1"].shape[0] == 5
+    for kind in ("weights", "grads", "net_values"):
+        assert all(np.isfinite(v).all() for v in record.summaries(kind).values())
+    assert np.isfinite(record.signal("update_norm", "fc1")).all()  # across the move too
 
 
 def test_memory_per_step_is_stated_and_holds_over_a_long_run():

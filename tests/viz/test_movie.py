@@ -285,3 +285,23 @@ def test_render_movies_in_parallel_processes(tmp_path, make_record):
     out = render_movies(jobs, jobs=2, progress=False, **SMALL)
     assert out == [tmp_path / "a.gif", tmp_path / "b.gif"]
     assert [len(_decode(p)) for p in out] == [4, 6]
+
+
+def test_a_record_with_gradients_shows_their_distribution_at_the_step(tmp_path, make_record):
+    record = make_record(6)
+    rng = np.random.default_rng(3)
+    quantiles = np.linspace(-1e-3, 1e-3, record.quantiles["weights"]["fc1"].shape[1])
+    for name, weights in record.weights.items():
+        record.grads[name] = weights[1:] * 0.01  # (steps, STATS): plausible, small
+        record.quantiles.setdefault("grads", {})[name] = np.tile(
+            quantiles + rng.normal(0, 1e-5), (6, 1)
+        ).astype(np.float32)
+    frame = MovieFrame(record, **MEDIUM)
+    kinds = [kind for _, kind, _, _ in frame.body]
+    assert kinds.count("grads") == len(record.weights)
+    grads = [i for i, (_, kind, _, _) in enumerate(frame.body) if kind == "grads"]
+    assert len(frame.densities) == len(frame.body)  # a distribution slot for each panel
+    density, first_step = frame.densities[grads[0]]
+    assert first_step == 1  # gradients: one per step, from step 1
+    out = make_movie(record, tmp_path / "grads.gif", **SMALL)
+    assert movie_steps(out) == [1, 2, 3, 4, 5, 6]
