@@ -40,3 +40,25 @@ def test_steps_and_epochs_count_what_ran():
     history.batches = [{"step": s, "epoch": 1, "loss": 0.5, "grad_norm": 1.0} for s in (1, 2, 3)]
     metrics = run_metrics(history, None, restored=False)
     assert metrics["steps"] == 3 and metrics["epochs_run"] == 1
+
+
+def test_the_update_ratio_metric_measures_the_weight_layers_the_diagnoses_judge():
+    import numpy as np
+
+    from trainlab.monitor.record import LAYER_SIGNALS, Record
+    from trainlab.run.metrics import signal_summary
+
+    def ratios(value: float) -> np.ndarray:
+        signals = np.full((4, len(LAYER_SIGNALS)), np.nan, np.float32)
+        signals[:, LAYER_SIGNALS.index("update_ratio")] = value
+        return signals
+
+    record = Record(
+        train_loss=np.ones(4, np.float32),
+        layer_signals={"fc1": ratios(1e-3), "bn1": ratios(0.5), "fc2": ratios(3e-3)},
+        meta={"weight_layers": ["fc1", "fc2"]},  # bn1: a norm weight, recorded, not judged
+    )
+    assert record.weight_layers == ["fc1", "fc2"]
+    assert signal_summary(record)["update_ratio_median"] == pytest.approx(2e-3)
+    older = Record(train_loss=record.train_loss, layer_signals=record.layer_signals)
+    assert older.weight_layers == ["fc1", "bn1", "fc2"]  # said nothing: every layer

@@ -135,9 +135,7 @@ def view(record: Record | None, history: History | None) -> RunView:
     sites, site_types = {}, {}
     captured: frozenset[str] = frozenset()
     if record is not None:
-        # the Linear and Conv weights (a record of embeddings, norms, ... says which)
-        layers = [n for n in record.meta.get("weight_layers", record.layer_signals)
-                  if n in record.layer_signals]  # fmt: skip
+        layers = record.weight_layers
         layer_signals = {name: _rows(v, n) for name, v in record.layer_signals.items()}
         weight_before = {name: _weight_before(record, name, n) for name in layers}
         column = STAT_INDEX["nonfinite_frac"]

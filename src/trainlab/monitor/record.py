@@ -103,6 +103,15 @@ class Record:
     meta: dict = field(default_factory=dict)
 
     @property
+    def weight_layers(self) -> list[str]:
+        """The Linear and Conv weights among the recorded parameters, in forward order: what
+        the diagnoses' thresholds and the run metrics measure (embeddings, norm weights and
+        bare parameters are recorded, not judged by them). A record of an older version,
+        which recorded nothing else, says every layer."""
+        said = self.meta.get("weight_layers", list(self.layer_signals))
+        return [name for name in said if name in self.layer_signals]
+
+    @property
     def n_steps(self) -> int:
         """Number of training steps (batches) recorded."""
         return int(len(self.train_loss))

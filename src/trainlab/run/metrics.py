@@ -206,9 +206,11 @@ def run_metrics(
 
 
 def signal_summary(record: Record) -> dict[str, float]:
-    """The run's signals in two numbers: how fast its weights moved, how many units died."""
+    """The run's signals in two numbers: how fast its weights moved (its Linear and Conv
+    weights, as the diagnoses measure them), how many units died."""
     summary: dict[str, float] = {}
-    ratios = [v[:, LAYER_SIGNALS.index("update_ratio")] for v in record.layer_signals.values()]
+    column = LAYER_SIGNALS.index("update_ratio")
+    ratios = [record.layer_signals[name][:, column] for name in record.weight_layers]
     ratios = np.concatenate(ratios) if ratios else np.zeros(0)
     ratios = ratios[np.isfinite(ratios)]
     if ratios.size:
