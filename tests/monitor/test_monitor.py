@@ -76,11 +76,11 @@ def _live_objects() -> dict[str, int]:
 
 def _all_stored(monitor: Monitor) -> list[torch.Tensor]:
     stored = []
-    for track in monitor._tracks.values():
+    for track in monitor._capture.tracks.values():
         stored += [track.stats.rows(), track.levels.rows(), track.signals.rows()]
         stored += [track.block.data] if track.block is not None else []
-    if monitor._raw is not None:
-        stored += [t for values in monitor._raw.values.values() for t in values]
+    if monitor._capture.raw is not None:
+        stored += [t for values in monitor._capture.raw.values.values() for t in values]
     losses = monitor._losses
     stored += [v for column in losses._columns for v in column if isinstance(v, torch.Tensor)]
     return stored + ([losses._rows.rows()] if losses._rows is not None else [])
@@ -264,11 +264,11 @@ def test_memory_stays_flat_over_10000_steps_in_summary_mode(one_thread):
     # weight, 1 signal per activation tensor, 2 losses. Capacity doubles: at most 2x.
     per_step = (6 * (len(STATS) + len(QUANTILE_LEVELS)) + 2 * 3 + 4 * 1 + 2) * 4
     held = mon._losses.nbytes + sum(
-        t.stats.nbytes + t.levels.nbytes + t.signals.nbytes for t in mon._tracks.values()
+        t.stats.nbytes + t.levels.nbytes + t.signals.nbytes for t in mon._capture.tracks.values()
     )
     assert held <= 2 * per_step * 10_001, held
     # Steps waiting to be summarised in one block: a fixed amount, whatever the run length.
-    assert sum(t.nbytes for t in mon._tracks.values()) <= 6 * (64 + 1) * 4096 * 4
+    assert sum(t.nbytes for t in mon._capture.tracks.values()) <= 6 * (64 + 1) * 4096 * 4
     assert all(not t.requires_grad for t in _all_stored(mon))
     assert mon.to_record().n_steps == 10_000
 

@@ -177,10 +177,10 @@ def test_a_large_weight_is_read_in_the_hook_with_a_sampled_update_norm():
     update norm is sqrt(elements / sample) x the sample's change."""
     torch.manual_seed(0)
     monitor = _train(nn.Sequential(nn.Linear(600, 600), nn.ReLU()), 12, batch=4)
-    assert monitor._tracks[("weights", "0", 0)].direct
+    assert monitor._capture.tracks[("weights", "0", 0)].direct
     record = monitor.to_record()
     weights = [torch.from_numpy(w).reshape(-1) for w in record.tensors["weights"]["0"]]
-    index = monitor._indices[("summary", "layer", "0", 0, 360_000)]  # the fixed sample
+    index = monitor._capture.indices[("summary", "layer", "0", 0, 360_000)]  # the fixed sample
     scale = math.sqrt(360_000 / len(index))
     sampled = [scale * (b - a)[index].norm().item() for a, b in pairwise(weights)]
     exact = [(b.double() - a.double()).norm().item() for a, b in pairwise(weights)]
@@ -206,7 +206,7 @@ def test_a_large_activation_keeps_an_exact_dead_fraction():
     with torch.no_grad():
         model[0].bias[:150] = -50.0  # a quarter of the units dead whatever the input
     monitor = _train(model, 3, batch=64)
-    assert monitor._tracks[("net_values", "1", 0)].direct
+    assert monitor._capture.tracks[("net_values", "1", 0)].direct
     record = monitor.to_record()
     for step, net in enumerate(record.tensors["net_values"]["1"]):
         dead = (net.max(axis=0) <= 0).mean()
@@ -255,7 +255,7 @@ def _record_of(activation: nn.Module, mode: str):
 def test_outputs_computed_from_the_inputs_equal_the_captured_ones(activation, derived):
     """A monotone activation's outputs come from its input copy, not from its hook."""
     summary, record = _record_of(activation, "summary")
-    assert summary._tracks[("net_values", "1", 0)].derives is derived
+    assert summary._capture.tracks[("net_values", "1", 0)].derives is derived
     _, full = _record_of(activation, "full")
     for step, out in enumerate(full.tensors["outputs"]["1"]):
         tensor = torch.from_numpy(out)

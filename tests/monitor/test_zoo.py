@@ -512,7 +512,7 @@ def test_functional_capture_stops_on_auto_when_none_is_seen():
     monitor = Monitor(model)
     for _ in range(12):
         model(torch.randn(2, 3)).sum().backward()
-    assert not monitor._functional and not monitor._leaf_handles
+    assert not monitor._hooks.functional and not monitor._hooks._leaf_handles
     assert any("functional capture stopped" in n for n in monitor.to_record().meta["notes"])
 
 
@@ -553,7 +553,7 @@ def test_memory_per_step_is_stated_and_holds_over_a_long_run():
         opt.step()
         monitor.log_losses(loss)
         if step in (1024, 4096):
-            monitor._flush_all()
+            monitor._capture.flush()
             held[step] = monitor.nbytes
     per_step = monitor.summary_bytes_per_step
     # 2 weights + 2 grads + net values and outputs of one site: 6 tensors of

@@ -1,10 +1,11 @@
 """Monitoring: hooks that summarise parameters and activations per training step."""
 
 from trainlab.monitor.config import FUNCTIONAL, MODES, PARAMS, MonitorConfig
-from trainlab.monitor.monitor import ACTIVATION_TYPES, Monitor
+from trainlab.monitor.monitor import Monitor
 from trainlab.monitor.notes import MonitorWarning
 from trainlab.monitor.params import WEIGHT_TYPES
 from trainlab.monitor.record import STATS, Record
+from trainlab.monitor.sites import ACTIVATION_TYPES
 from trainlab.monitor.summary import summarize
 
 # The name the original course exercise gave this class; same dictionaries, same meaning.
