@@ -54,6 +54,24 @@ def test_configurations_of_one_spread_are_flagged_in_at_most_5_percent_of_studie
     assert flagged / 300 <= 0.05 + 2 * np.sqrt(0.05 * 0.95 / 300)
 
 
+def test_the_selected_best_is_also_tested_alone():
+    """Its spread decides every comparison with the best: tested at 5% by itself, where
+    the family's correction over 31 configurations would have let it pass."""
+    rng = np.random.default_rng(8)
+    groups = {f"p{k}": rng.normal(size=3) for k in range(30)}
+    groups["lucky"] = np.array([-5.0, -2.5, -8.0])  # a wide spread and the lowest mean
+    runs = _runs(groups)
+    family = unequal_noise(runs, "loss")
+    assert family.flagged == []
+    row = family.table.set_index("point").loc["lucky"]
+    assert row["p"] <= 0.025 and row["p_adjusted"] > 0.05
+    selected = unequal_noise(runs, "loss", selected="lucky")
+    assert selected.flagged == ["lucky"]
+    row = selected.table.set_index("point").loc["lucky"]
+    assert row["alone"] and row["p_adjusted"] == pytest.approx(2 * row["p"])  # half of 5%
+    assert unequal_noise(runs, "loss", selected="p0").flagged == []  # p0's spread is usual
+
+
 def test_one_replicate_leaves_nothing_to_test():
     check = unequal_noise(_runs({"a": [1.0], "b": [2.0]}), "loss")
     assert check.table.empty and check.flagged == []

@@ -42,6 +42,7 @@ from trainlab.stats import (
     axis_tests,
     axis_verdicts,
     best_set,
+    config_means,
     holm,
     interaction_tests,
     interactions,
@@ -283,7 +284,7 @@ def analyze(
     ok = analysis.finished
     if ok.empty:
         return analysis
-    analysis.noise = unequal_noise(ok, metric.name)
+    analysis.noise = unequal_noise(ok, metric.name, selected=_best_by_mean(ok, metric))
     own = analysis.unstable
     analysis.best = best_set(
         ok, metric.name, higher_is_better=metric.higher_is_better, own_noise=own
@@ -309,6 +310,13 @@ def analyze(
     if confirmation is not None:
         analysis.confirmation = _confirmation(analysis, confirmation)
     return analysis
+
+
+def _best_by_mean(runs: pd.DataFrame, metric: Metric) -> str:
+    """The configuration with the best mean (the first of ties, as `best_set` picks)."""
+    means = config_means(runs, metric.name)["mean"]
+    ranking = -means if metric.higher_is_better else means
+    return str(means.index[int(np.argsort(ranking.to_numpy(), kind="stable")[0])])
 
 
 def _grid(

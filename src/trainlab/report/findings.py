@@ -363,26 +363,31 @@ def _unequal_noise(analysis: StudyAnalysis) -> list[str]:
     if check is None or not len(check.table):
         return []
     flagged = check.table[check.table["flagged"]]
-    tested = _count(len(check.table), "configuration")
+    how = (
+        f"the F-test of each one's variance against the rest's, Holm over "
+        f"{_count(len(check.table), 'configuration')} with half of the 5%; the best, whose "
+        "spread decides every comparison with it, also alone with the other half"
+    )
     if flagged.empty:
         return [
-            "No configuration's seed spread differs from the others' beyond chance (F-test of "
-            f"its variance against the rest's, Holm over {tested}): one pooled seed noise "
-            "serves every comparison.",
+            f"No configuration's seed spread differs from the others' beyond chance ({how}): "
+            "one pooled seed noise serves every comparison.",
             "",
         ]
     lines = ["### Unequal seed noise", ""]
     for row in flagged.itertuples():
+        alone = "; the best, tested alone" if row.alone else ""
         lines.append(
             f"- **{row.point}**: seed sd {row.sd:.3g} over {row.n} seeds, {row.ratio:.2g} times "
-            f"the others' pooled sd {row.others_sd:.3g} (F-test {_p_is(row.p)}; "
-            f"Holm-adjusted over {tested}: {_p(row.p_adjusted)})."
+            f"the others' pooled sd {row.others_sd:.3g} (F-test {_p_is(row.p)}; adjusted "
+            f"{_p(row.p_adjusted)}{alone})."
         )
     lines += [
         "",
-        "Comparisons that involve these configurations use their own variance (Welch "
-        "degrees of freedom) instead of the pooled one, and the pooled noise leaves them out. "
-        "Look at their runs: an unstable configuration often diverges on some seeds.",
+        f"Tested by {how}. Comparisons that involve these configurations use their own "
+        "variance (Welch degrees of freedom) instead of the pooled one, and the pooled noise "
+        "leaves them out. Look at their runs: an unstable configuration often diverges on "
+        "some seeds.",
         "",
     ]
     return lines

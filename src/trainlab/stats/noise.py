@@ -26,7 +26,9 @@ from scipy import stats
 
 from trainlab.stats.contrasts import config_means
 
-NOISE_CHECK_COLUMNS = ["point", "n", "sd", "others_sd", "ratio", "p", "p_adjusted", "flagged"]
+NOISE_CHECK_COLUMNS = [
+    "point", "n", "sd", "others_sd", "ratio", "p", "p_adjusted", "flagged", "alone",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,9 @@ class NoiseCheck:
 
     `table`: one row per configuration with 2 or more runs: point, n, sd, others_sd
     (pooled over the others not flagged), ratio (sd / others_sd), p (one-sided F-test),
-    p_adjusted (stepped down as Holm's) and flagged (p_adjusted <= alpha).
+    p_adjusted (stepped down as Holm's, x 2 when a selected configuration takes half the
+    budget; 2 p for the selected one tested alone),
+    flagged (p_adjusted <= alpha) and alone (the selected configuration, tested alone).
     """
 
     table: pd.DataFrame
@@ -54,6 +58,7 @@ def unequal_noise(
     point: str = "point",
     status: str = "status",
     alpha: float = 0.05,
+    selected: str | None = None,
 ) -> NoiseCheck:
     """Flag the configurations whose seed variance exceeds the pooled rest's.
 
@@ -67,9 +72,20 @@ def unequal_noise(
     first step is Bonferroni over m, so a study flags nothing in 1 - alpha of cases.
     A spread too small is not flagged: the pooled variance overstates it, which errs
     on the safe side.
+
+    `selected` (the best, chosen by its mean) is also tested alone when the family did
+    not flag it: its spread decides every comparison with the best and the best's own
+    interval, and a configuration with a large spread is the likeliest to come out best
+    by chance. The budget is split (weighted Bonferroni): the selected one alone at
+    alpha / 2, the family at alpha / 2, so a study of one shared spread flags nothing in
+    1 - alpha of cases still. Under normal noise a sample variance is independent of its
+    mean, so choosing the configuration by its mean leaves its test exact.
     """
     cells = config_means(runs, metric, point=point, status=status)
     names = cells.index.to_numpy()
+    # weighted Bonferroni: half the budget to the selected one alone, half to the family;
+    # adjusted p-values carry the factor, so flagged is p_adjusted <= alpha in both
+    share = 2.0 if selected is not None else 1.0
     n, ss = cells["n"].to_numpy(), cells["ss"].to_numpy(float)
     in_pool = np.ones(len(cells), dtype=bool)  # not flagged yet
     testable = n >= 2
@@ -91,19 +107,27 @@ def unequal_noise(
         others[step] = rest
         # Holm's adjusted p-values never decrease along the steps
         floor = max((adjusted[i] for i in flagged), default=0.0)
-        adjusted[step] = np.maximum(np.minimum(1.0, p[step] * step.sum()), floor)
+        adjusted[step] = np.maximum(np.minimum(1.0, p[step] * step.sum() * share), floor)
         worst = int(np.flatnonzero(step)[np.argmin(p[step])])
         if adjusted[worst] > alpha:
             break
         flagged.append(worst)
         in_pool[worst] = False
+    alone = np.zeros(len(cells), dtype=bool)
+    if selected is not None and selected in set(names):
+        i = int(np.flatnonzero(names == selected)[0])
+        if in_pool[i] and not np.isnan(p[i]):
+            alone[i] = True
+            adjusted[i] = min(1.0, p[i] * share)
+            in_pool[i] = adjusted[i] > alpha
     done = ~np.isnan(p)
     sd = np.sqrt(ss / np.maximum(n - 1, 1))
     table = pd.DataFrame(
         {"point": names[done], "n": n[done].astype(int), "sd": sd[done],
          "others_sd": np.sqrt(others[done]),
          "ratio": [_ratio(o**2, r) for o, r in zip(sd[done], others[done], strict=True)],
-         "p": p[done], "p_adjusted": adjusted[done], "flagged": ~in_pool[done]},
+         "p": p[done], "p_adjusted": adjusted[done], "flagged": ~in_pool[done],
+         "alone": alone[done]},
         columns=NOISE_CHECK_COLUMNS,
     )  # fmt: skip
     return NoiseCheck(table, alpha)

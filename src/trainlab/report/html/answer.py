@@ -166,7 +166,8 @@ def _unstable(analysis: StudyAnalysis) -> list[dict[str, Any]]:
     flagged = analysis.noise.table[analysis.noise.table["flagged"]]
     return [
         {"point": r.point, "sd": f"{r.sd:.2g}", "ratio": f"{r.ratio:.2g}",
-         "others_sd": f"{r.others_sd:.2g}", "n": r.n, "tested": len(analysis.noise.table)}
+         "others_sd": f"{r.others_sd:.2g}", "n": r.n, "tested": len(analysis.noise.table),
+         "alone": bool(r.alone)}
         for r in flagged.itertuples()
     ]  # fmt: skip
 
