@@ -3,10 +3,7 @@ read as plain JSON from the files the study writes."""
 
 from __future__ import annotations
 
-from trainlab.cli import listing, main
-from trainlab.run import rundir
-from trainlab.run.metrics import DEFAULT_RANK_BY
-from trainlab.study import studydir
+from trainlab.cli import main
 
 
 def test_list_shows_the_ranking_metric_and_each_runs_diagnoses(fake_study, capsys):
@@ -17,10 +14,3 @@ def test_list_shows_the_ranking_metric_and_each_runs_diagnoses(fake_study, capsy
     assert lines[2].split() == ["completed", "10.0", "0.8402", "lr=0.01"]
     assert lines[3].split() == ["not", "started", "-", "-", "lr=9"]
     assert lines[4] == "2 completed, 1 not started"
-
-
-def test_list_reads_the_same_files_the_study_writes():
-    assert listing.STUDY_FILE == studydir.STUDY_FILE
-    assert (listing.RUNS_DIR, listing.META_FILE) == (rundir.RUNS_DIR, rundir.META_FILE)
-    assert listing.PROGRESS_FILE == rundir.PROGRESS_FILE
-    assert listing.DEFAULT_RANK_BY == DEFAULT_RANK_BY

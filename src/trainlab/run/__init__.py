@@ -8,34 +8,51 @@ History and Record into the numbers every table shares (`METRICS` defines each
 once), `ProgressWriter` keeps ``progress.json`` current while it trains, and
 `load_run` / `evaluate_run` read a finished run back. Nothing here knows of
 studies or reports.
+
+The public names are imported from their modules on first use, so that a light module
+(`rundir`, `metrics`) is imported without torch or pandas.
 """
 
-from trainlab.run.config import ResourcesConfig, RunConfig, build_run_model, result_defining
-from trainlab.run.execute import execute_run
-from trainlab.run.identity import Run, level_label, run_name, safe_name
-from trainlab.run.metrics import METRICS, Metric, run_metrics
-from trainlab.run.progress import ProgressWriter
-from trainlab.run.reload import LoadedRun, evaluate_run, load_run
-from trainlab.run.splits import SplitsCache, ensure_run_data, load_run_splits
+from __future__ import annotations
 
-__all__ = [
-    "METRICS",
-    "LoadedRun",
-    "Metric",
-    "ProgressWriter",
-    "ResourcesConfig",
-    "Run",
-    "RunConfig",
-    "SplitsCache",
-    "build_run_model",
-    "ensure_run_data",
-    "evaluate_run",
-    "execute_run",
-    "level_label",
-    "load_run",
-    "load_run_splits",
-    "result_defining",
-    "run_metrics",
-    "run_name",
-    "safe_name",
-]
+import importlib
+from typing import Any
+
+# Each public name and the module that defines it, imported on first use.
+_HOMES: dict[str, str] = {
+    "ResourcesConfig": "config",
+    "RunConfig": "config",
+    "build_run_model": "config",
+    "result_defining": "config",
+    "execute_run": "execute",
+    "Run": "identity",
+    "level_label": "identity",
+    "run_name": "identity",
+    "safe_name": "identity",
+    "METRICS": "metrics",
+    "Metric": "metrics",
+    "run_metrics": "metrics",
+    "ProgressWriter": "progress",
+    "LoadedRun": "reload",
+    "evaluate_run": "reload",
+    "load_run": "reload",
+    "SplitsCache": "splits",
+    "ensure_run_data": "splits",
+    "load_run_splits": "splits",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    """`name`, imported from its module on first use (PEP 562)."""
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f"{__name__}.{_HOMES[name]}")
+    value = globals()[name] = getattr(module, name)  # found without this call from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the public ones before their first use too."""
+    return sorted({*globals(), *__all__})

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from trainlab.monitor.record import ACTIVATION_SIGNALS, LAYER_SIGNALS, Record
-from trainlab.train.history import History
+
+if TYPE_CHECKING:  # the train package imports torch; `trainlab list` reads DEFAULT_RANK_BY
+    from trainlab.train.history import History
 
 
 @dataclass(frozen=True)

@@ -6,31 +6,48 @@ executes the unfinished ones into the study directory (layout in `studydir`)
 with an `Executor` (local processes, or Ray), showing progress and calling an
 optional hook while it works; it returns when they are done. It writes no report:
 reporting is the next stage (`trainlab.report`), run by whoever called it.
+
+The public names are imported from their modules on first use, so that a light module
+(`studydir`) is imported without torch or pandas.
 """
 
-from trainlab.study.executor import Executor, default_jobs
-from trainlab.study.executors import EXECUTORS, make_executor
-from trainlab.study.figure_specs import FigureSpec
-from trainlab.study.local_executor import LocalExecutor
-from trainlab.study.questions import Question, ReportConfig
-from trainlab.study.runner import StudyOutcome, run_study, with_synthetic_data
-from trainlab.study.spec import DEMO_SPEC, Study, load_spec, parse_overrides, parse_spec
+from __future__ import annotations
 
-__all__ = [
-    "DEMO_SPEC",
-    "EXECUTORS",
-    "Executor",
-    "FigureSpec",
-    "LocalExecutor",
-    "Question",
-    "ReportConfig",
-    "Study",
-    "StudyOutcome",
-    "default_jobs",
-    "load_spec",
-    "make_executor",
-    "parse_overrides",
-    "parse_spec",
-    "run_study",
-    "with_synthetic_data",
-]
+import importlib
+from typing import Any
+
+# Each public name and the module that defines it, imported on first use.
+_HOMES: dict[str, str] = {
+    "Executor": "executor",
+    "default_jobs": "executor",
+    "EXECUTORS": "executors",
+    "make_executor": "executors",
+    "FigureSpec": "figure_specs",
+    "LocalExecutor": "local_executor",
+    "Question": "questions",
+    "ReportConfig": "questions",
+    "StudyOutcome": "runner",
+    "run_study": "runner",
+    "with_synthetic_data": "runner",
+    "DEMO_SPEC": "spec",
+    "Study": "spec",
+    "load_spec": "spec",
+    "parse_overrides": "spec",
+    "parse_spec": "spec",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    """`name`, imported from its module on first use (PEP 562)."""
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f"{__name__}.{_HOMES[name]}")
+    value = globals()[name] = getattr(module, name)  # found without this call from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the public ones before their first use too."""
+    return sorted({*globals(), *__all__})
