@@ -12,6 +12,7 @@ from trainlab.train.history import STATUSES as HISTORY_STATUSES
 
 
 def test_finished_statuses_are_the_history_endings_and_failed():
+    # The words of the layers below, which this light module may not import at its top.
     assert set(status.FINISHED) == {*HISTORY_STATUSES} - {"running"} | {"failed"}
     assert status.TRAINED == USABLE_STATUSES == (status.COMPLETED, status.STOPPED)
     assert not {status.QUEUED, status.STARTING, status.NOT_STARTED, status.UNFINISHED} & set(

@@ -1,23 +1,21 @@
-"""`trainlab list` without the heavy imports: the study index and each run's run.json,
-read as plain JSON.
+"""`trainlab list` without the heavy imports: the study index and each run's run.json.
 
-The file names come from `trainlab.study.studydir` and `trainlab.run.rundir`, the
-default ranking metric from `trainlab.run.metrics`: none of them imports torch, pandas
-or matplotlib, so `trainlab list` answers in a fraction of a second.
+They are read through their homes (`trainlab.study.studydir`, `trainlab.run.rundir`,
+the words of `trainlab.run.status`, the default metric of `trainlab.run.metrics`), none
+of which imports torch, pandas or matplotlib, so `trainlab list` answers at once.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trainlab.errors import RecordError
 from trainlab.run.metrics import DEFAULT_RANK_BY
-from trainlab.run.rundir import META_FILE, PROGRESS_FILE, RUNS_DIR
-from trainlab.study.studydir import STUDY_FILE
+from trainlab.run.rundir import RUNS_DIR, read_meta, read_progress
+from trainlab.run.status import NOT_STARTED, RUNNING, UNFINISHED
+from trainlab.study.studydir import read_study
 
 
 @dataclass(frozen=True)
@@ -39,14 +37,7 @@ def read_listing(out: Path) -> tuple[str, list[RunLine]]:
         RecordError: `out` is not a study directory.
     """
     out = Path(out)
-    if not out.exists():
-        raise RecordError(f"{out}: no such directory; expected a study output directory")
-    if not (out / STUDY_FILE).is_file():
-        raise RecordError(
-            f"{out}: not a trainlab study directory (no {STUDY_FILE}); "
-            "give the directory `trainlab run` wrote, e.g. runs/<study name>"
-        )
-    index = _read(out / STUDY_FILE) or {}
+    index = read_study(out)
     metric = str((index.get("report") or {}).get("rank_by") or DEFAULT_RANK_BY)
     runs_dir = out / RUNS_DIR
     present = sorted(p.name for p in runs_dir.iterdir() if p.is_dir()) if runs_dir.is_dir() else []
@@ -56,23 +47,15 @@ def read_listing(out: Path) -> tuple[str, list[RunLine]]:
 
 def _line(directory: Path, name: str, metric: str, started: bool) -> RunLine:
     if not started:
-        return RunLine(name, "not started", math.nan, math.nan, ())
-    meta = _read(directory / META_FILE)
+        return RunLine(name, NOT_STARTED, math.nan, math.nan, ())
+    meta = read_meta(directory)
     if meta is None:
-        status = "running" if (directory / PROGRESS_FILE).is_file() else "unfinished"
+        status = RUNNING if read_progress(directory) is not None else UNFINISHED
         return RunLine(name, status, math.nan, math.nan, ())
     diagnoses = tuple(dict.fromkeys(str(d.get("name", "?")) for d in meta.get("diagnoses") or []
                                     if isinstance(d, dict)))  # fmt: skip
     return RunLine(name, str(meta.get("status", "?")), _number(meta.get("seconds")),
                    _number((meta.get("metrics") or {}).get(metric)), diagnoses)  # fmt: skip
-
-
-def _read(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _number(value: Any) -> float:

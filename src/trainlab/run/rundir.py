@@ -29,9 +29,7 @@ from typing import Any
 from trainlab.atomic import atomic_write_text
 from trainlab.errors import RecordError
 from trainlab.monitor.record import JSON_NAME, NPZ_NAME, TENSORS_NAME
-
-# trainlab.run.status is imported where it is used: its words come from the History and
-# the statistics (torch, pandas), and `trainlab list` reads these file names without them.
+from trainlab.run.status import FAILED, FINISHED
 
 RUNS_DIR = "runs"  # where a study keeps its runs: OUT/runs/<run>
 
@@ -99,8 +97,6 @@ def check_run_dir(directory: Path) -> Path:
 
 def read_meta(directory: Path) -> dict[str, Any] | None:
     """The final metadata of a run, or None if the run is unfinished or unreadable."""
-    from trainlab.run.status import FINISHED
-
     path = Path(directory) / META_FILE
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
@@ -121,8 +117,6 @@ def run_meta(identity: dict[str, Any], **fields: Any) -> dict[str, Any]:
 
 def failed_meta(identity: dict[str, Any], error: str) -> dict[str, Any]:
     """The final metadata of a run that failed: its training raised, or its worker died."""
-    from trainlab.run.status import FAILED
-
     return run_meta(identity, status=FAILED, error=error, metrics={})
 
 

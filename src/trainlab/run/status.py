@@ -4,6 +4,10 @@ A finished run's status is in its run.json: the History's ending (completed,
 stopped, diverged) or `FAILED` (its code raised). Before that, the study stage and
 the report say where it stands: queued, starting, running, or, when the study is
 no longer running, not started or unfinished.
+
+This module imports nothing heavy (`trainlab list` reads it without torch or pandas);
+tests hold its words equal to the History's endings and to the statistics' rule of
+which runs count (`trainlab.stats.table.USABLE_STATUSES`), the two layers below it.
 """
 
 from __future__ import annotations
@@ -12,13 +16,12 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from trainlab.stats.table import USABLE_STATUSES
-from trainlab.train.history import STATUSES as HISTORY_STATUSES
-
-COMPLETED, STOPPED, DIVERGED = (s for s in HISTORY_STATUSES if s != "running")
+COMPLETED = "completed"  # fit() ran its planned steps
+STOPPED = "stopped"  # a callback ended it early (early stopping, a live diagnosis)
+DIVERGED = "diverged"  # a non-finite loss ended it
 FAILED = "failed"  # the run raised: its traceback is in error.txt, its error in run.json
 FINISHED: tuple[str, ...] = (COMPLETED, STOPPED, DIVERGED, FAILED)  # run.json is written
-TRAINED: tuple[str, ...] = USABLE_STATUSES  # metrics describe a trained model (stats count them)
+TRAINED: tuple[str, ...] = (COMPLETED, STOPPED)  # metrics describe a trained model
 
 # Before run.json exists:
 RUNNING = "running"  # its progress.json says how far it is
