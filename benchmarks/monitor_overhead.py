@@ -150,7 +150,7 @@ def bench(name: str, case: Case, modes: tuple[str, ...], repeats: int) -> None:
             f"{median / plain:.2f}x   paired ratios: median {statistics.median(paired):.2f}x, "
             f"range {paired[0]:.2f}-{paired[-1]:.2f}"
         )
-    if case.functional:
+    if case.functional and {"summary", "hooks"} <= times.keys():  # both sides were measured
         over = sorted(f / h for f, h in zip(times["summary"], times["hooks"], strict=True))
         print(
             f"functional capture / module hooks: ratio "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 
@@ -14,10 +15,12 @@ import trainlab
 from trainlab.data.locate import locate
 from trainlab.data.synthetic import write_synthetic
 from trainlab.errors import ConfigError, RecordError
+from trainlab.monitor import Record
 from trainlab.run import evaluate_run, load_run, rundir
 from trainlab.run.config import RunConfig
 from trainlab.run.execute import execute_run
 from trainlab.run.identity import Run
+from trainlab.run.reload import batch_losses
 from trainlab.train.evaluation import confusion_matrix
 from trainlab.viz.confusion import confusion_matrix_figure
 
@@ -195,3 +198,43 @@ def test_confusion_matrix_figure_writes_each_count_and_the_accuracy():
     assert ax.get_title() == "accuracy 0.875"
     with pytest.raises(ConfigError, match=r"expected \(3, 3\)"):
         confusion_matrix_figure(matrix, ["a", "b", "c"])
+
+
+# Per-batch losses of a run directory: from its record (no raw tensors), else batches.csv.
+def test_batch_losses_come_from_the_record_without_reading_its_raw_tensors(tmp_path):
+    record = Record(
+        train_loss=np.array([2.0, 1.5, 1.0], np.float32),
+        val_loss=np.array([np.nan, 1.6, 1.2], np.float32),
+        tensors={"weights": {"fc1": [np.zeros(2)] * 4}},
+    )
+    record.save(tmp_path)
+    (tmp_path / "record_tensors.npz").unlink()  # a full load would now fail
+    frame = batch_losses(tmp_path)
+    assert frame["step"].tolist() == [1, 2, 3]
+    np.testing.assert_array_equal(frame["train_loss"], record.train_loss)
+    np.testing.assert_array_equal(frame["val_loss"], record.val_loss)
+
+
+def test_without_a_record_the_train_loss_comes_from_batches_csv(tmp_path):
+    pd.DataFrame({"step": [1, 2], "epoch": [0, 0], "loss": [2.0, 1.0], "grad_norm": [1, 1]}).to_csv(
+        tmp_path / "batches.csv", index=False
+    )
+    frame = batch_losses(tmp_path)
+    assert list(frame.columns) == ["step", "train_loss"]
+    assert frame["train_loss"].tolist() == [2.0, 1.0]
+
+
+def test_a_directory_without_losses_gives_none(tmp_path):
+    assert batch_losses(tmp_path) is None
+
+
+def test_the_report_pages_draw_the_same_losses(tmp_path):
+    from trainlab.report.html.rundata import run_curves
+
+    pd.DataFrame({"step": [1, 2], "epoch": [0, 0], "loss": [2.0, 1.0], "grad_norm": [1, 1]}).to_csv(
+        tmp_path / "batches.csv", index=False
+    )
+    step = run_curves(tmp_path, None)["step"]
+    assert set(step) == {"train_loss"}  # no record: no per-step validation loss
+    decoded = np.frombuffer(base64.b64decode(step["train_loss"]["f32"]), "<f4")
+    np.testing.assert_array_equal(decoded, batch_losses(tmp_path)["train_loss"])

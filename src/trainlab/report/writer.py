@@ -19,12 +19,10 @@ import json
 import math
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from trainlab.atomic import atomic_open, atomic_write_text, save_figure
-from trainlab.errors import RecordError, TrainlabError
-from trainlab.monitor import Record
+from trainlab.errors import TrainlabError
 from trainlab.report.analysis import StudyAnalysis, analyze
 from trainlab.report.equivariance import equivariance_experiment
 from trainlab.report.findings import write_findings
@@ -36,6 +34,7 @@ from trainlab.report.results import (
 )
 from trainlab.run import rundir
 from trainlab.run.config import RunConfig
+from trainlab.run.reload import batch_losses
 from trainlab.run.splits import load_run_splits
 from trainlab.study import studydir
 from trainlab.study.figure_specs import FigureSpec
@@ -361,26 +360,6 @@ def _dataset_figures(directory: Path, figures: Path) -> dict[str, str]:
         f"({pixels}; each image scaled to its own range for display).",
         "classes.png": f"Images per class in the train, validation and test splits of {data.name}.",
     }
-
-
-def batch_losses(directory: str | Path) -> pd.DataFrame | None:
-    """Per-batch losses of a run directory, for its loss curves (None without any).
-
-    Columns step, train_loss and val_loss from the run's record (read without its
-    raw tensors), else step and train_loss from batches.csv when the monitor was off.
-    """
-    directory = Path(directory)
-    try:
-        record = Record.load(directory, tensors=False)
-    except RecordError:
-        batches = directory / rundir.BATCHES_FILE
-        if not batches.is_file():
-            return None
-        frame = pd.read_csv(batches)
-        return frame.rename(columns={"loss": "train_loss"})[["step", "train_loss"]]
-    steps = np.arange(1, record.n_steps + 1)
-    return pd.DataFrame({"step": steps, "train_loss": record.train_loss,
-                         "val_loss": record.val_loss})  # fmt: skip
 
 
 def _finite(value) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import nn
@@ -225,3 +226,27 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 def _major_minor(version: str) -> tuple[str, ...]:
     return tuple(version.split("+")[0].split(".")[:2])
+
+
+def batch_losses(directory: str | Path, record: Record | None = None) -> pd.DataFrame | None:
+    """Per-batch losses of a run directory, for its loss curves (None without any).
+
+    Columns step, train_loss and val_loss from the run's record (`record` when the caller
+    has read it already, else read without its raw tensors), else step and train_loss
+    from batches.csv when the monitor was off.
+    """
+    directory = Path(directory)
+    if record is None:
+        try:
+            record = Record.load(directory, tensors=False)
+        except RecordError:
+            record = None
+    if record is None or not record.n_steps:
+        batches = directory / rundir.BATCHES_FILE
+        if not batches.is_file():
+            return None
+        frame = pd.read_csv(batches)
+        return frame.rename(columns={"loss": "train_loss"})[["step", "train_loss"]]
+    steps = np.arange(1, record.n_steps + 1)
+    return pd.DataFrame({"step": steps, "train_loss": record.train_loss,
+                         "val_loss": record.val_loss})  # fmt: skip

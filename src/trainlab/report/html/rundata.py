@@ -39,6 +39,7 @@ from trainlab.monitor.record import (
 )
 from trainlab.report.html.render import href
 from trainlab.run import rundir
+from trainlab.run.reload import batch_losses
 
 DATA_DIR = "data"
 CURVES = "curves"
@@ -100,12 +101,9 @@ def write_run_data(directory: Path, name: str, report: Path) -> RunData:
 def run_curves(directory: Path, record: Record | None) -> dict[str, Any] | None:
     """The run's loss per step and its metrics per epoch (None when it has neither)."""
     data: dict[str, Any] = {}
-    if record is not None and record.n_steps:
-        data["step"] = {"train_loss": f32(record.train_loss), "val_loss": f32(record.val_loss)}
-    elif (directory / rundir.BATCHES_FILE).is_file():
-        batches = pd.read_csv(directory / rundir.BATCHES_FILE)
-        if len(batches):
-            data["step"] = {"train_loss": f32(batches["loss"].to_numpy(float))}
+    losses = batch_losses(directory, record)
+    if losses is not None and len(losses):
+        data["step"] = {c: f32(losses[c].to_numpy(float)) for c in losses if c != "step"}
     if (directory / rundir.HISTORY_FILE).is_file():
         history = pd.read_csv(directory / rundir.HISTORY_FILE)
         if len(history):
