@@ -18,13 +18,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 import numpy as np
-from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.text import Text
-from matplotlib.transforms import IdentityTransform
 
 from trainlab.errors import ConfigError
 from trainlab.monitor.record import Record
@@ -32,7 +30,7 @@ from trainlab.viz.dashboard import BAND_ABOVE, Dashboard, epoch_of
 from trainlab.viz.density import DensityPanel
 from trainlab.viz.layout import HEADER_SIZE, LABEL_SIZE, SMALL_SIZE
 from trainlab.viz.panels import KIND_COLORS
-from trainlab.viz.pixels import StepPieces, draw_pieces
+from trainlab.viz.pixels import StepPieces, draw_pieces, paths_of, pixel_collection
 from trainlab.viz.stamps import Stamps
 
 # 1280 px wide at the default 16 inches (a 720p frame). A frame changes pixels from the
@@ -151,10 +149,7 @@ class MovieFrame(Dashboard):
         self._marker_x = np.array([ax.transData.frozen().transform([[0.5, 1.0], [1.5, 1.0]])
                                    [:, 0] for ax in self.time_axes])  # fmt: skip
         self._marker_y = np.array([[ax.bbox.y0, ax.bbox.y1] for ax in self.time_axes])
-        self._moment = (
-            PolyCollection([], transform=IdentityTransform(), figure=self.figure),
-            LineCollection([], transform=IdentityTransform(), figure=self.figure),
-        )
+        self._moment = (pixel_collection(self.figure), pixel_collection(self.figure))
         self._draw_steps(1, self.steps)
         self._draw_moment(self.steps)
         return buffer.copy()
@@ -194,7 +189,8 @@ class MovieFrame(Dashboard):
             if len(outline):
                 fill = panel.fill
                 fills.append(_part(to_pixels.transform(outline)[None], fill.get_facecolor(),
-                                   fill.get_linewidth(), edge=fill.get_edgecolor()))  # fmt: skip
+                                   fill.get_linewidth(), edge=fill.get_edgecolor(),
+                                   closed=True))  # fmt: skip
             if atoms:
                 ends = np.array([[(0.0, v), (panel.right, v)] for v, _ in atoms])
                 pixels = to_pixels.transform(ends.reshape(-1, 2)).reshape(-1, 2, 2)
@@ -202,9 +198,10 @@ class MovieFrame(Dashboard):
                                   panel.atoms.get_linewidths()[0]))  # fmt: skip
             panel.show_labels(atoms)
         renderer = self.canvas.get_renderer()
-        for collection, parts in zip(self._moment, (fills, bars), strict=True):
+        for collection, parts, filled in zip(self._moment, (fills, bars), (True, False),
+                                             strict=True):  # fmt: skip
             if parts:
-                draw_pieces(collection, parts, renderer)
+                draw_pieces(collection, parts, renderer, filled=filled)
         for panel, _ in self.densities:
             for label in panel.labels:
                 if label.get_visible():
@@ -220,12 +217,14 @@ class MovieFrame(Dashboard):
             x += self.stamps.draw(self._piece) / self.figure.bbox.width
 
 
-def _part(pixels: np.ndarray, color, width: float, *, edge=None, alpha=None) -> tuple:
-    """`draw_pieces` input: (n, vertices, 2) pixel shapes in one colour and width."""
+def _part(pixels: np.ndarray, color, width: float, *, edge=None, alpha=None,
+          closed: bool = False) -> tuple:  # fmt: skip
+    """`draw_pieces` input: (n, vertices, 2) pixel shapes in one colour and width
+    (`edge`: another colour for the outline); closed ones are polygons."""
     n = len(pixels)
     face = np.array([to_rgba(color, alpha)]).repeat(n, 0)
     edges = face if edge is None else np.array([to_rgba(edge)]).repeat(n, 0)
-    return list(pixels), face, edges, np.full(n, width), np.ones(n, bool)
+    return paths_of(pixels, closed=closed), face, edges, np.full(n, width), np.ones(n, bool)
 
 
 def _pieces(label: str) -> list[str]:
