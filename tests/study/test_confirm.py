@@ -67,8 +67,9 @@ def test_confirm_command_runs_the_top_configurations_and_reports_them_apart(
     spec.write_text("repeats = 2\n" + spec.read_text())  # top level: before any table
     out = tmp_path / "out"
     assert run_cli("run", spec, "--out", out, "--jobs", 1, "--no-progress").code == 0
-    first = run_cli("report", out)
+    first = run_cli("report", out, "--html")
     assert f"trainlab confirm {out} --top" in first.out
+    assert "which selected nothing" not in (out / "report" / "index.html").read_text()
     result = run_cli("confirm", out, "--top", 2, "--repeats", 2, "--jobs", 1)
     assert result.code == 0, result.err
     assert "the top 2 configurations x 2 fresh seeds (2, 3) = 4 runs" in result.out
@@ -79,6 +80,8 @@ def test_confirm_command_runs_the_top_configurations_and_reports_them_apart(
     findings = (out / "findings.md").read_text()
     assert "### Confirmation on fresh seeds" in findings and "on seeds 2, 3" in findings
     assert (out / "confirm" / "findings.md").is_file()
+    page = (out / "report" / "index.html").read_text()  # the HTML report was rewritten
+    assert 'class="confirmation"' in page and "on seeds 2, 3, which selected nothing" in page
     again = run_cli("confirm", out, "--top", 2, "--repeats", 2, "--jobs", 1)
     assert again.code == 0 and "on fresh seeds (2, 3" in again.out  # resumed: nothing redone
 

@@ -54,23 +54,22 @@ def cmd_report(args: argparse.Namespace) -> int:
     analysis = write_report(args.dir)
     _print_summary(analysis, Path(args.dir))
     if args.html:
-        print(f"report: {write_html_report(Path(args.dir))}")
+        print(f"report: {write_html_report(Path(args.dir), analysis)}")
     return EXIT_OK
 
 
 def cmd_confirm(args: argparse.Namespace) -> int:
     """Rerun a study's top configurations on fresh seeds, reported apart from the others."""
-    from trainlab.report import analyze, collect_results, write_report
+    from trainlab.report import analyze_study, write_html_report, write_report
     from trainlab.study import LocalExecutor, run_study, studydir
     from trainlab.study.confirm import confirmation_study
 
     out = Path(args.dir)
-    index = studydir.read_study(out)
     if args.repeats < 2:
         raise ConfigError(
             f"--repeats {args.repeats}; expected >= 2 fresh seeds (one gives no interval)"
         )
-    analysis = analyze(collect_results(out, list(index.get("axes", {}))), index)
+    analysis = analyze_study(out)
     if analysis.best is None:
         raise ConfigError(f"{out}: no run has finished with a {analysis.metric.name}; "
                           "there is nothing to confirm")  # fmt: skip
@@ -90,6 +89,8 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     analysis = write_report(out)
     _print_confirmation(analysis)
     print(f"findings: {out / studydir.FINDINGS_FILE} (and {target / studydir.FINDINGS_FILE})")
+    if (out / studydir.REPORT_DIR).is_dir():  # the HTML report shows the confirmation too
+        print(f"report: {write_html_report(out, analysis)}")
     return EXIT_RUNS_FAILED if outcome.failed else EXIT_OK
 
 
@@ -180,8 +181,8 @@ def _run_and_report(study, out: Path, executor, *, progress: bool, html: bool) -
     live = functools.partial(write_html_report, out) if html else None
     outcome = run_study(study, out, executor=executor, progress=progress, on_tick=live)
     analysis = write_report(out)
-    if live is not None:
-        live()  # the final page, with the findings just written
+    if html:
+        write_html_report(out, analysis)  # the final page, with the findings just written
     _print_summary(analysis, out, html=html)
     if outcome.failed:
         shown = ", ".join(outcome.failed[:5]) + (" ..." if len(outcome.failed) > 5 else "")

@@ -4,10 +4,10 @@
 results table (`collect_results`), analyses it (`analyze`: configurations over
 seeds, effects with their intervals, the best, the questions' answers, the
 surprise, with one error budget per kind of claim; and the confirmation runs on
-fresh seeds, `read_confirmation`), and writes ``results.csv``, ``configs.csv``,
-``findings.md`` and the figures; `write_html_report` writes the browsable report
-from the same directory. Everything here is a function of what is on disk, so it
-can run again at any time.
+fresh seeds, `read_confirmation`; `analyze_study` does all three), and writes
+``results.csv``, ``configs.csv``, ``findings.md`` and the figures;
+`write_html_report` writes the browsable report from the same directory. Everything
+here is a function of what is on disk, so it can run again at any time.
 
 The public names are imported from their modules on first use: importing one module
 does not import the others (pandas, matplotlib, Jinja2).
@@ -27,6 +27,7 @@ _HOMES: dict[str, str] = {
     "StudyAnalysis": "analysis",
     "Surprise": "analysis",
     "analyze": "analysis",
+    "analyze_study": "analysis",
     "Answer": "answers",
     "answer": "answers",
     "write_html_report": "html",

@@ -32,7 +32,13 @@ import numpy as np
 import pandas as pd
 
 from trainlab.report.answers import Answer, answer
-from trainlab.report.results import finished_runs, grid_tables, rank
+from trainlab.report.results import (
+    collect_results,
+    finished_runs,
+    grid_tables,
+    rank,
+    read_confirmation,
+)
 from trainlab.run.metrics import METRICS, Metric
 from trainlab.run.status import TRAINED
 from trainlab.stats import (
@@ -54,6 +60,7 @@ from trainlab.stats import (
     t_interval,
     unequal_noise,
 )
+from trainlab.study import studydir
 from trainlab.study.questions import Question, ReportConfig
 
 # What a confirmation reruns by default: the configurations seed noise cannot tell from
@@ -266,6 +273,18 @@ class StudyAnalysis:
     def pairs_tested(self) -> int:
         """The pairs of axes in the surprise family."""
         return sum(int(g.pair_tests["p"].notna().sum()) for g in self.grids if len(g.pair_tests))
+
+
+def analyze_study(out: str | Path) -> StudyAnalysis:
+    """Analyze the study in directory `out` as it is on disk: its runs, and its
+    confirmation runs if `trainlab confirm` has made some.
+
+    Raises:
+        RecordError: `out` has no ``study.json``.
+    """
+    index = studydir.read_study(out)
+    table = collect_results(out, list(index.get("axes", {})))
+    return analyze(table, index, confirmation=read_confirmation(out))
 
 
 def analyze(

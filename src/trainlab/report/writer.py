@@ -23,15 +23,10 @@ import pandas as pd
 
 from trainlab.atomic import atomic_open, atomic_write_text, save_figure
 from trainlab.errors import TrainlabError
-from trainlab.report.analysis import StudyAnalysis, analyze
+from trainlab.report.analysis import StudyAnalysis, analyze_study
 from trainlab.report.equivariance import equivariance_experiment
 from trainlab.report.findings import write_findings
-from trainlab.report.results import (
-    collect_results,
-    configurations,
-    grid_tables,
-    read_confirmation,
-)
+from trainlab.report.results import configurations, grid_tables
 from trainlab.run import rundir
 from trainlab.run.config import RunConfig
 from trainlab.run.reload import batch_losses
@@ -62,8 +57,7 @@ def write_report(out: str | Path) -> StudyAnalysis:
     out = Path(out)
     index = studydir.read_study(out)
     axes = list(index.get("axes", {}))
-    table = collect_results(out, axes)
-    analysis = analyze(table, index, confirmation=read_confirmation(out))
+    analysis = analyze_study(out)
     with atomic_open(out / studydir.RESULTS_FILE, "w") as f:
         analysis.table.to_csv(f, index=False)
     with atomic_open(out / studydir.CONFIGS_FILE, "w") as f:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from trainlab.atomic import atomic_write_text
 from trainlab.errors import TrainlabError
-from trainlab.report.analysis import StudyAnalysis, analyze
+from trainlab.report.analysis import StudyAnalysis, analyze_study
 from trainlab.report.html.explore import as_script, study_data
 from trainlab.report.html.figures import copy_study_figures
 from trainlab.report.html.index import index_page
@@ -33,7 +33,7 @@ from trainlab.report.html.run_page import Neighbours, run_page
 from trainlab.report.html.rundata import RunData, write_run_data
 from trainlab.report.html.runs import RUN_PAGES_DIR, RunView, read_runs
 from trainlab.report.html.tables import seed_noise
-from trainlab.report.results import collect_results, configurations
+from trainlab.report.results import configurations
 from trainlab.study import studydir
 
 REPORT_DIR = studydir.REPORT_DIR
@@ -45,9 +45,10 @@ COPIED = (studydir.RESULTS_FILE, studydir.CONFIGS_FILE, studydir.FINDINGS_FILE)
 READ_ERRORS = (OSError, ValueError, TrainlabError)
 
 
-def write_html_report(out: str | Path) -> Path:
+def write_html_report(out: str | Path, analysis: StudyAnalysis | None = None) -> Path:
     """Write ``OUT/report/index.html``, the compare page and one page per started run;
-    return the index path.
+    return the index path. `analysis`: the study's (`analyze_study`) when the caller has
+    just made it, else it is made here from what is on disk.
 
     Safe to call while the study runs (from its driver or another process): run
     directories being written are read as far as they are, and every page is
@@ -61,7 +62,7 @@ def write_html_report(out: str | Path) -> Path:
     running = studydir.study_is_running(out)
     axes = list(study.get("axes", {}))
     views = read_runs(out, study, running=running)
-    analysis = analyze(collect_results(out, axes), study)
+    analysis = analysis if analysis is not None else analyze_study(out)
     configs = configurations(analysis.table, axes)
     noise = seed_noise(configs)
     report = out / REPORT_DIR
