@@ -14,3 +14,17 @@ def test_list_shows_the_ranking_metric_and_each_runs_diagnoses(fake_study, capsy
     assert lines[2].split() == ["completed", "10.0", "0.8402", "lr=0.01"]
     assert lines[3].split() == ["not", "started", "-", "-", "lr=9"]
     assert lines[4] == "2 completed, 1 not started"
+
+
+def test_a_run_of_a_killed_study_is_unfinished_and_of_a_running_one_running(fake_study, capsys):
+    from trainlab.run.rundir import PROGRESS_FILE
+    from trainlab.study.studydir import clear_heartbeat, write_heartbeat
+
+    (fake_study / "runs" / "lr=9").mkdir()
+    (fake_study / "runs" / "lr=9" / PROGRESS_FILE).write_text('{"step": 3, "steps": 10}')
+    main(["list", str(fake_study)])
+    assert capsys.readouterr().out.splitlines()[3].split() == ["unfinished", "-", "-", "lr=9"]
+    write_heartbeat(fake_study, 1)
+    main(["list", str(fake_study)])
+    assert capsys.readouterr().out.splitlines()[3].split() == ["running", "-", "-", "lr=9"]
+    clear_heartbeat(fake_study)

@@ -34,3 +34,20 @@ def test_finished_statuses_are_the_history_endings_and_failed():
 )  # fmt: skip
 def test_why_it_ended_is_one_line(meta, said):
     assert status.why_it_ended(meta) == said
+
+
+@pytest.mark.parametrize(
+    ("meta", "started", "progress", "study_running", "expected"),
+    [
+        (None, False, False, True, status.QUEUED),
+        (None, False, False, False, status.NOT_STARTED),
+        (None, True, False, True, status.STARTING),
+        (None, True, True, True, status.RUNNING),
+        (None, True, True, False, status.UNFINISHED),  # its study was killed mid-run
+        ({"status": "diverged"}, True, False, False, status.DIVERGED),
+    ],
+)  # fmt: skip
+def test_a_runs_status_before_and_after_its_run_json(meta, started, progress, study_running,
+                                                     expected):  # fmt: skip
+    assert status.status_of(meta, started=started, progress=progress,
+                            study_running=study_running) == expected  # fmt: skip

@@ -14,8 +14,8 @@ from typing import Any
 
 from trainlab.run.metrics import DEFAULT_RANK_BY
 from trainlab.run.rundir import RUNS_DIR, read_meta, read_progress
-from trainlab.run.status import NOT_STARTED, RUNNING, UNFINISHED
-from trainlab.study.studydir import read_study
+from trainlab.run.status import status_of
+from trainlab.study.studydir import read_study, run_names, study_is_running
 
 
 @dataclass(frozen=True)
@@ -39,18 +39,17 @@ def read_listing(out: Path) -> tuple[str, list[RunLine]]:
     out = Path(out)
     index = read_study(out)
     metric = str((index.get("report") or {}).get("rank_by") or DEFAULT_RANK_BY)
-    runs_dir = out / RUNS_DIR
-    present = sorted(p.name for p in runs_dir.iterdir() if p.is_dir()) if runs_dir.is_dir() else []
-    names = list(dict.fromkeys([*index.get("runs", []), *present]))
-    return metric, [_line(runs_dir / name, name, metric, name in present) for name in names]
+    names, started = run_names(out, index)
+    running = study_is_running(out)
+    return metric, [_line(out / RUNS_DIR / name, name, metric, name in started, running)
+                    for name in names]  # fmt: skip
 
 
-def _line(directory: Path, name: str, metric: str, started: bool) -> RunLine:
-    if not started:
-        return RunLine(name, NOT_STARTED, math.nan, math.nan, ())
-    meta = read_meta(directory)
+def _line(directory: Path, name: str, metric: str, started: bool, running: bool) -> RunLine:
+    meta = read_meta(directory) if started else None
     if meta is None:
-        status = RUNNING if read_progress(directory) is not None else UNFINISHED
+        progress = started and read_progress(directory) is not None
+        status = status_of(None, started=started, progress=progress, study_running=running)
         return RunLine(name, status, math.nan, math.nan, ())
     diagnoses = tuple(dict.fromkeys(str(d.get("name", "?")) for d in meta.get("diagnoses") or []
                                     if isinstance(d, dict)))  # fmt: skip

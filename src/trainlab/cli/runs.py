@@ -198,8 +198,8 @@ def _runs(path: Path) -> tuple[list[Path], bool]:
         return [rundir.check_run_dir(path)], False
     index = studydir.read_study(path)
     runs = path / rundir.RUNS_DIR
-    present = sorted(p.name for p in runs.iterdir() if p.is_dir()) if runs.is_dir() else []
-    names = [n for n in dict.fromkeys([*index.get("runs", []), *present]) if n in present]
+    names, started = studydir.run_names(path, index)
+    names = [n for n in names if n in started]
     finished = [runs / n for n in names if rundir.is_finished(runs / n)]
     if not finished:
         raise ConfigError(f"{path}: no run of the study has finished yet")

@@ -33,6 +33,21 @@ UNFINISHED = "unfinished"  # started, never finished, and the study is not runni
 PROBLEMS: tuple[str, ...] = (FAILED, DIVERGED, UNFINISHED)  # listed where a report sums up
 
 
+def status_of(
+    meta: Mapping[str, Any] | None, *, started: bool, progress: bool, study_running: bool
+) -> str:
+    """A run's status: its run.json's (`meta`) once it has finished; before, where it
+    stands, from whether it has a directory (`started`) and a progress.json, and
+    whether its study is still running."""
+    if not started:
+        return QUEUED if study_running else NOT_STARTED
+    if meta is not None:
+        return str(meta.get("status", "?"))
+    if not study_running:
+        return UNFINISHED
+    return RUNNING if progress else STARTING
+
+
 def why_it_ended(meta: Mapping[str, Any]) -> str:
     """A finished run's reason in one line: a failed run's error, else the stop reason
     (with the step of a divergence), else "" (a run that simply completed)."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from trainlab.errors import RecordError
-from trainlab.run.rundir import read_json, write_json
+from trainlab.run.rundir import RUNS_DIR, read_json, write_json
 
 STUDY_FILE = "study.json"
 SPEC_FILE = "spec.toml"
@@ -71,3 +71,12 @@ def study_is_running(out: Path) -> bool:
     except (OSError, ValueError, KeyError, TypeError):
         return False
     return time.time() - float(beat) < HEARTBEAT_STALE_S
+
+
+def run_names(out: Path, index: dict[str, Any]) -> tuple[list[str], set[str]]:
+    """Every run of the study in `out`, in the spec's order (those of its index,
+    study.json) then any other run directory (e.g. of an earlier version of the spec);
+    and the names that have a directory (started)."""
+    runs_dir = Path(out) / RUNS_DIR
+    present = sorted(p.name for p in runs_dir.iterdir() if p.is_dir()) if runs_dir.is_dir() else []
+    return list(dict.fromkeys([*index.get("runs", []), *present])), set(present)

@@ -21,7 +21,7 @@ from trainlab.report.html.answer import answer_block
 from trainlab.report.html.explore import as_script
 from trainlab.report.html.figures import study_figures
 from trainlab.report.html.render import REFRESH_S, href, markdown_to_html, render_page
-from trainlab.report.html.runs import RUNNING, RunView, page_href
+from trainlab.report.html.runs import RunView, page_href
 from trainlab.report.html.tables import (
     TableContext,
     configs_table,
@@ -30,6 +30,7 @@ from trainlab.report.html.tables import (
     status_class,
 )
 from trainlab.report.writer import CAPTIONS_FILE
+from trainlab.run.status import RUNNING
 from trainlab.study import studydir
 
 

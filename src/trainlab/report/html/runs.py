@@ -15,7 +15,8 @@ from typing import Any
 from trainlab.diagnose import Diagnosis, most_serious_first
 from trainlab.report.html.render import href
 from trainlab.run import rundir
-from trainlab.run.status import NOT_STARTED, QUEUED, RUNNING, STARTING, UNFINISHED
+from trainlab.run.status import status_of
+from trainlab.study import studydir
 
 RUN_PAGES_DIR = "runs"  # OUT/report/runs/<run>.html
 
@@ -55,25 +56,20 @@ def page_href(name: str) -> str:
 def read_runs(out: Path, study: dict[str, Any], *, running: bool) -> list[RunView]:
     """Every run of the study, in the spec's order: those of study.json, then any other
     run directory (e.g. of an earlier version of the spec)."""
-    runs_dir = out / rundir.RUNS_DIR
-    present = sorted(p.name for p in runs_dir.iterdir() if p.is_dir()) if runs_dir.is_dir() else []
-    names = list(dict.fromkeys([*study.get("runs", []), *present]))
-    return [_read_run(out, name, running=running, started=name in present) for name in names]
+    names, started = studydir.run_names(out, study)
+    return [_read_run(out, name, running=running, started=name in started) for name in names]
 
 
 def _read_run(out: Path, name: str, *, running: bool, started: bool) -> RunView:
     if not started:
-        return RunView(name, None, QUEUED if running else NOT_STARTED)
+        return RunView(name, None, status_of(None, started=False, progress=False,
+                                             study_running=running))  # fmt: skip
     directory = rundir.run_dir(out, name)
     meta = rundir.read_meta(directory)
     config = _read_json(directory / rundir.CONFIG_FILE)
-    if meta is not None:
-        return RunView(name, directory, meta["status"], meta, config)
-    if not running:
-        return RunView(name, directory, UNFINISHED, None, config)
-    progress = rundir.read_progress(directory)
-    status = RUNNING if progress is not None else STARTING
-    return RunView(name, directory, status, None, config, progress)
+    progress = rundir.read_progress(directory) if meta is None and running else None
+    status = status_of(meta, started=True, progress=progress is not None, study_running=running)
+    return RunView(name, directory, status, meta, config, progress)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
