@@ -362,3 +362,17 @@ def test_record_round_trips_and_is_reproducible(tmp_path):
     assert back.meta["run"] == "a" and back.meta["mode"] == "sample"
     np.testing.assert_array_equal(back.outputs["3"], records[0].outputs["3"])
     assert len(back.tensors["weights"]["2"]) == 4
+
+
+def test_a_record_made_mid_run_leaves_no_note_that_stops_holding():
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2))
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    monitor = Monitor(model, optimizer=opt)
+    x, y = torch.randn(8, 4), torch.randint(0, 2, (8,))
+    loss = F.cross_entropy(model(x), y)
+    early = monitor.to_record()  # a forward, no optimizer step yet (e.g. a checkpoint)
+    assert "no optimizer step seen: activations are kept per forward" in early.meta["notes"]
+    loss.backward()
+    opt.step()
+    monitor.log_losses(loss.detach())
+    assert not any("no optimizer step" in n for n in monitor.to_record().meta["notes"])

@@ -176,7 +176,7 @@ class _MonitorHooks:
         """Detach the Monitor and write the Record, dashboard and movie (rank 0 only)."""
         if self._monitor is None:
             return
-        self.record = self._full_record()
+        self.record = self._full_record(final=True)
         self._monitor.detach()
         self._monitor = None
         if trainer.is_global_zero and self.record.n_steps:
@@ -215,8 +215,10 @@ class _MonitorHooks:
             return None
         return functools.partial(_mean_loss, pl_module, loss_of, batches)
 
-    def _full_record(self) -> Record:
-        if self._monitor is not None and self.val_loss == "logged" and not self._logged_val:
+    def _full_record(self, *, final: bool = False) -> Record:
+        """The Record so far (after a resumed one); `final`: at the end of fit, when a
+        validation loss never logged is known to be missing."""
+        if final and self.val_loss == "logged" and not self._logged_val:
             wanted = repr(self.val_metric) if self.val_metric else "'val_loss' or a '*loss*' name"
             self._monitor.notes.say("validation", f"no validation loss: the module logged no "
                                     f"{wanted} in a validation run")  # fmt: skip

@@ -18,7 +18,6 @@ import torch
 from trainlab.monitor.capture import Capture
 from trainlab.monitor.config import MonitorConfig
 from trainlab.monitor.forwards import take_rows
-from trainlab.monitor.notes import Notes
 from trainlab.monitor.raw import Key
 from trainlab.monitor.record import (
     ACTIVATION_SIGNALS,
@@ -76,8 +75,9 @@ def assemble(capture: Capture, losses: np.ndarray) -> Record:
 
 
 def record_meta(
-    capture: Capture, *, model: str, config: MonitorConfig, seed: int, notes: Notes,
-    optimizers: list[torch.optim.Optimizer], counting: torch.optim.Optimizer | None,
+    capture: Capture, *, model: str, config: MonitorConfig, seed: int, notes: list[str],
+    missing: dict[str, str], optimizers: list[torch.optim.Optimizer],
+    counting: torch.optim.Optimizer | None,
 ) -> dict:  # fmt: skip
     """A record's ``meta``: what was watched, captured and said, and how.
 
@@ -86,7 +86,8 @@ def record_meta(
         model: the model's class name.
         config: the Monitor's config.
         seed: the seed of its fixed element samples.
-        notes: what it said.
+        notes: what it says (`Notes.at_record`); `missing`: the signals not captured
+            and why (`Notes.missing`).
         optimizers: the watched optimizers; `counting` the one whose steps count.
     """
     sites = capture.sites
@@ -134,8 +135,8 @@ def record_meta(
             "layer": layer_signals if sites.params else [],
             "activation": list(ACTIVATION_SIGNALS) if seen else [],
         },
-        "missing_signals": dict(notes.missing),
-        "notes": notes.sentences,
+        "missing_signals": dict(missing),
+        "notes": list(notes),
         "saturation_bounds": {name: sites.bounds[name] for name in sites.modules},
         "saturation_margin": SATURATION_MARGIN,
     }

@@ -281,14 +281,15 @@ class Monitor:
         """
         capture, hooks = self._capture, self._hooks
         capture.ensure_initial()
-        self.notes.at_record(
+        notes = self.notes.at_record(
             optimizers=len(hooks.optimizers), per_step=capture.map.per_step(),
             forwards=capture.map.forwards, steps=capture.steps,
         )  # fmt: skip
         record = assemble(capture, self._losses.numpy())
         said = record_meta(
             capture, model=type(self.model).__name__, config=self.config, seed=self.seed,
-            notes=self.notes, optimizers=hooks.optimizers, counting=hooks.counting,
+            notes=notes, missing=self.notes.missing, optimizers=hooks.optimizers,
+            counting=hooks.counting,
         )  # fmt: skip
         record.meta = {**said, **(meta or {})}
         return record

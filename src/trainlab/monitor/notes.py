@@ -36,10 +36,6 @@ class Notes:
         if warn:
             warnings.warn(f"Monitor: {text}", MonitorWarning, stacklevel=4)
 
-    def drop(self, topic: str) -> None:
-        """Forget `topic` (what it said no longer holds)."""
-        self._text.pop(topic, None)
-
     def lack(self, signals: tuple[str, ...], why: str) -> None:
         """`signals` were not captured, because `why`."""
         self.missing.update(dict.fromkeys(signals, why))
@@ -73,17 +69,20 @@ class Notes:
 
     def at_record(
         self, *, optimizers: int, per_step: dict | None, forwards: int, steps: int
-    ) -> None:
-        """What only the record knows: no optimizer or step, several forwards per step."""
+    ) -> list[str]:
+        """Every note for a record made now: those said so far, then what only the
+        record knows (no optimizer or step, several forwards per step). The latter are
+        not kept: a record made mid-run must not leave a note that later stops holding."""
+        now = []
         if not optimizers:
-            self.say("optimizer", "no optimizer watched: parameters hold their first values "
-                     "only and no gradient is recorded")  # fmt: skip
+            now.append("no optimizer watched: parameters hold their first values only and "
+                       "no gradient is recorded")  # fmt: skip
         if per_step is not None and per_step["max"] > 1:
             count = f"{per_step['min']}-{per_step['max']} training forwards per optimizer step"
-            self.say("forwards", f"{count}: activations are those of the last forward of each "
-                     "step")  # fmt: skip
+            now.append(f"{count}: activations are those of the last forward of each step")
         if forwards and steps == 0:
-            self.say("steps", "no optimizer step seen: activations are kept per forward")
+            now.append("no optimizer step seen: activations are kept per forward")
+        return self.sentences + now
 
     @property
     def sentences(self) -> list[str]:
