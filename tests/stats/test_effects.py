@@ -16,7 +16,6 @@ from trainlab.stats import (
     interactions,
     main_effects,
     sign_reversals,
-    simultaneous,
 )
 
 SPREAD = np.array([-0.1, 0.0, 0.1])  # replicates around the truth: means are exact
@@ -212,18 +211,6 @@ def test_a_2x2_interaction_spends_the_whole_alpha():
         assert test.df_effect == 1 and test.cells == 1
         cells = interactions(runs, ["a", "b"], "loss")
         assert bool(cells["distinguishable"].all()) is bool(test.p < 0.05)
-
-
-def test_simultaneous_widens_intervals_to_a_larger_family():
-    runs = _grid(lambda i, j: {"b0": 0.0, "b1": 0.0, "b2": 3.0}[j] * (i == "a1"))
-    table = interactions(runs, ["a", "b"], "loss")
-    wider = simultaneous(table, "interaction", 12)
-    row, widened = table.iloc[0], wider.iloc[0]
-    half = stats.t.ppf(1 - 0.05 / 24, row["df"]) * row["se"]
-    assert (widened["low"], widened["high"]) == pytest.approx(
-        (row["interaction"] - half, row["interaction"] + half)
-    )
-    assert simultaneous(table, "interaction", 3)[["low", "high"]].equals(table[["low", "high"]])
 
 
 def test_interactions_sort_unequal_cells():

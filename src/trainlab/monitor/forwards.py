@@ -76,11 +76,6 @@ class ForwardMap:
         """An optimizer step was taken after the forwards so far."""
         self._step_ends.append(self.forwards)
 
-    @property
-    def steps(self) -> int:
-        """Steps counted."""
-        return len(self._step_ends)
-
     def step_rows(self, key: tuple) -> np.ndarray | None:
         """Per step, the row of `key` from the step's last forward (-1: none); None when
         no step was counted (the rows stay one per forward)."""

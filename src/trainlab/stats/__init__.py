@@ -27,7 +27,6 @@ from trainlab.stats.effects import (
     is_clear,
     main_effects,
     sign_reversals,
-    simultaneous,
 )
 from trainlab.stats.formatting import (
     format_estimate,
@@ -78,7 +77,6 @@ __all__ = [
     "repeats_needed",
     "round_to_noise",
     "sign_reversals",
-    "simultaneous",
     "t_interval",
     "unequal_noise",
     "usable_runs",

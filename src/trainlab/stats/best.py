@@ -141,8 +141,8 @@ def best_set(
     table = pd.DataFrame(rows, columns=BEST_COLUMNS)
     table["indistinguishable"] = table["indistinguishable"].astype("boolean")
     best = table.iloc[0]
-    sd = math.sqrt(own[0]) if not np.isnan(own[0]) else _own_sd(runs, metric, best["point"],
-                                                                  point, status)  # fmt: skip
+    ss = float(cells["ss"].iloc[0])  # the best's own squared deviations from its mean
+    sd = math.sqrt(ss / (counts[0] - 1)) if counts[0] > 1 else math.nan
     df = (counts[0] - 1) if not np.isnan(own[0]) else noise.df
     estimate = Estimate(float(best["mean"]), float(best["mean_low"]), float(best["mean_high"]),
                         sd, int(best["n"]), int(df))  # fmt: skip
@@ -166,9 +166,3 @@ def _standing(position: int, margin: float, df: float) -> dict:
         return {"indistinguishable": None, "verdict": "unknown"}
     inside = not margin > 0
     return {"indistinguishable": inside, "verdict": "indistinguishable" if inside else "worse"}
-
-
-def _own_sd(runs: pd.DataFrame, metric: str, name: str, point: str, status: str) -> float:
-    cells = config_means(runs[runs[point] == name], metric, point=point, status=status)
-    n, ss = int(cells["n"].iloc[0]), float(cells["ss"].iloc[0])
-    return math.sqrt(ss / (n - 1)) if n > 1 else math.nan

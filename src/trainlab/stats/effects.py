@@ -31,7 +31,6 @@ from trainlab.stats.contrasts import (
     average_weights,
     config_means,
     contrast_test,
-    interval_at,
     linear_contrast,
     noise_of,
 )
@@ -259,25 +258,6 @@ def sign_reversals(
                      "high": c.high, "df": c.df}
                 )  # fmt: skip
     return _by_size(_frame(rows, REVERSAL_COLUMNS), "effect")
-
-
-def simultaneous(
-    table: pd.DataFrame, estimate: str, k: int, *, confidence: float = 0.95
-) -> pd.DataFrame:
-    """`table` (estimate, se, df columns) with low, high and distinguishable recomputed so
-    that its intervals hold together with `k` claims (Bonferroni): for a family larger
-    than the one a function above assumed, e.g. every cell of every pair of a study."""
-    level = bonferroni_confidence(confidence, max(k, 1))
-    bounds = [interval_at(e, se, df, level) for e, se, df in
-              zip(table[estimate], table["se"], table["df"], strict=True)]  # fmt: skip
-    low = np.array([b[0] for b in bounds], dtype=float)
-    high = np.array([b[1] for b in bounds], dtype=float)
-    result = table.assign(low=low, high=high)
-    if "distinguishable" in result:
-        excludes = pd.array((low > 0) | (high < 0), dtype="boolean")
-        excludes[~np.isfinite(low)] = pd.NA
-        result["distinguishable"] = excludes
-    return result
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from trainlab.train.config import (
 )
 from trainlab.train.device import seed_everything, select_device
 from trainlab.train.divergence import StopOnNonFinite
-from trainlab.train.evaluation import evaluate, first_samples
-from trainlab.train.fit import EVAL_BATCH_SIZE, fit, planned_steps
+from trainlab.train.evaluation import EVAL_BATCH_SIZE, evaluate, first_samples
+from trainlab.train.fit import fit, planned_steps
 from trainlab.train.history import History
 from trainlab.train.losses import LOSSES, resolve_loss
 from trainlab.train.monitoring import FirstLayerStats, MonitorLogger, PhaseStats

@@ -16,6 +16,7 @@ from trainlab.train.device import select_device
 from trainlab.train.losses import LossFn, correct_count, resolve_loss
 
 Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
+EVAL_BATCH_SIZE = 1024  # scoring batches: no gradients, so larger than training ones
 
 
 def evaluate(

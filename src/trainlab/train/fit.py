@@ -29,12 +29,10 @@ from trainlab.errors import ConfigError
 from trainlab.train.callbacks import Callback, TrainState
 from trainlab.train.device import select_device
 from trainlab.train.divergence import StopOnNonFinite
-from trainlab.train.evaluation import Batches, evaluate, first_samples
+from trainlab.train.evaluation import EVAL_BATCH_SIZE, Batches, evaluate, first_samples
 from trainlab.train.history import History, lowest_epoch
 from trainlab.train.losses import LossFn, correct_count, resolve_loss
 from trainlab.train.regularize import Regularization
-
-EVAL_BATCH_SIZE = 1024  # scoring batches: no gradients, so larger than training ones
 
 
 @dataclass

@@ -20,7 +20,7 @@ from trainlab.errors import ConfigError
 from trainlab.models.init import WEIGHT_LAYERS
 from trainlab.models.modes import evaluating
 from trainlab.train.callbacks import Callback, TrainState
-from trainlab.train.evaluation import first_samples
+from trainlab.train.evaluation import EVAL_BATCH_SIZE, first_samples
 from trainlab.train.history import OUTPUT_STATS, output_column
 from trainlab.train.losses import LossFn
 from trainlab.train.schedules import Schedule, always
@@ -38,7 +38,6 @@ class LossMonitor(Protocol):
     ) -> torch.Tensor: ...
 
 
-EVAL_BATCH = 1024  # samples per forward of PhaseStats' evaluation-mode pass (no gradients)
 # () -> the validation loss now (a 0-d tensor or a float), e.g. on a fixed subset.
 Validate = Callable[[], "torch.Tensor | float"]
 
@@ -194,7 +193,7 @@ class PhaseStats(Callback):
             self._evaluating = True
             try:
                 with evaluating(state.model):
-                    for batch in self._inputs.split(EVAL_BATCH):
+                    for batch in self._inputs.split(EVAL_BATCH_SIZE):
                         state.model(batch)
             finally:
                 self._evaluating = False

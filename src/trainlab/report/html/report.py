@@ -73,6 +73,10 @@ def write_html_report(out: str | Path, analysis: StudyAnalysis | None = None) ->
             copy_if_changed(out / name, report / name)
     data = {v.name: _run_data(v, report) for v in views if v.finished}
     points = _points(views)
+    with_curves: dict[str, list[str]] = {}  # configuration -> its runs with curves
+    for v in views:
+        if data.get(v.name) and data[v.name].curves:
+            with_curves.setdefault(points[v.name], []).append(v.name)
     started = [v for v in views if v.directory is not None]
     for i, view in enumerate(started):
         neighbours = Neighbours(
@@ -80,11 +84,10 @@ def write_html_report(out: str | Path, analysis: StudyAnalysis | None = None) ->
             started[i + 1].name if i + 1 < len(started) else None,
         )
         point = points.get(view.name, "")
-        mates = [v.name for v in views if points.get(v.name) == point and data.get(v.name)
-                 and data[v.name].curves]  # fmt: skip
         page = run_page(
             view, study_name=str(study.get("name", "")), neighbours=neighbours,
-            data=data.get(view.name, RunData()), mates=mates, point=point, noise=noise,
+            data=data.get(view.name, RunData()), mates=with_curves.get(point, []),
+            point=point, noise=noise,
             running=running, report=report,
         )  # fmt: skip
         _write_if_changed(report / RUN_PAGES_DIR / f"{view.name}.html", page)
