@@ -174,14 +174,15 @@ class Hooks:
 
     def _after_first_forwards(self) -> None:
         """After AUTO_FORWARDS training forwards: say what was not seen; leave functional
-        capture off when it found nothing and was on "auto"."""
+        capture off when it found nothing and was on "auto". The layer before each
+        functional site is known by then, so the leaf hooks that name it go."""
+        _remove(self._leaf_handles)
         seen = any(key[0] == "net_values" for key in self._capture.tracks)
         if not seen and self._config.functional != "off":
             self._notes.say("activations", NO_ACTIVATIONS, warn=True)
             self._notes.lack(ACTIVATION_SIGNALS, NO_ACTIVATIONS.partition(":")[0])
         if self._config.functional == "auto" and not self._sites.functional:
             self.functional = False
-            _remove(self._leaf_handles)
             text = f"no functional activation in {AUTO_FORWARDS} training forwards"
             self._notes.say("functional", f"{text}: functional capture stopped")
 
