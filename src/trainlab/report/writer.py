@@ -116,7 +116,7 @@ def _figures(out: Path, analysis: StudyAnalysis, index: dict) -> None:
             captions[drawn] = spec.title + "."
     if analysis_report(index).equivariance:
         captions.update(_equivariance_figures(out, ok, figures))
-    previous = _read_captions(figures)
+    previous = read_captions(figures)
     atomic_write_text(figures / CAPTIONS_FILE, json.dumps({**previous, **captions}, indent=2))
 
 
@@ -204,11 +204,14 @@ def _history_caption(
     return f"Each panel is one configuration{heading}{rows}: {mean}. {what}{star}.{extra}"
 
 
-def _read_captions(figures: Path) -> dict[str, str]:
+def read_captions(figures: Path) -> dict[str, str]:
+    """The captions.json in directory `figures` (file name -> what it shows), or {}
+    before the figures are drawn."""
     try:
-        return json.loads((figures / CAPTIONS_FILE).read_text(encoding="utf-8"))
+        data = json.loads((figures / CAPTIONS_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
 def _learning_curve(runs: pd.DataFrame, axis: str, others: list[str], figures: Path) -> str | None:

@@ -8,13 +8,12 @@ shows copies in OUT/report/figures (`copy_study_figures`), so the report stands 
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from trainlab.report.html.portable import FIGURES_DIR, copy_if_changed
 from trainlab.report.html.render import CaptionedFigure, href
-from trainlab.report.writer import CAPTIONS_FILE
+from trainlab.report.writer import read_captions
 from trainlab.study import studydir
 
 # After the questions' figures (shown with their answers): effects, learning curves,
@@ -28,7 +27,7 @@ def study_figures(out: Path, axes: list[str]) -> dict[str, CaptionedFigure]:
     """File name -> figure of each captioned figure on disk, in reading order: questions,
     effects, learning curves (in axis order), history grids, data, the rest."""
     figures_dir = out / studydir.FIGURES_DIR
-    captions = _read_captions(figures_dir / CAPTIONS_FILE)
+    captions = read_captions(figures_dir)
     names = [n for n in captions if (figures_dir / n).is_file()]
     ordered = sorted(names, key=lambda n: _order(n, axes))
     return {
@@ -41,7 +40,7 @@ def study_figures(out: Path, axes: list[str]) -> dict[str, CaptionedFigure]:
 def copy_study_figures(out: Path, report: Path) -> None:
     """Copy each captioned study figure into OUT/report/figures (those that changed)."""
     figures_dir = out / studydir.FIGURES_DIR
-    for name in _read_captions(figures_dir / CAPTIONS_FILE):
+    for name in read_captions(figures_dir):
         if (figures_dir / name).is_file():
             copy_if_changed(figures_dir / name, report / FIGURES_DIR / name)
 
@@ -59,12 +58,3 @@ def _order(name: str, axes: list[str]) -> tuple:
     if name in _TAIL:
         return (4, _TAIL.index(name), name)
     return (5, 0, name)
-
-
-def _read_captions(path: Path) -> dict[str, str]:
-    """captions.json, or {} before report.py has written it."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
