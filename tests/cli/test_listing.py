@@ -28,3 +28,18 @@ def test_a_run_of_a_killed_study_is_unfinished_and_of_a_running_one_running(fake
     main(["list", str(fake_study)])
     assert capsys.readouterr().out.splitlines()[3].split() == ["running", "-", "-", "lr=9"]
     clear_heartbeat(fake_study)
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(fake_study):
+    """`trainlab list DIR | head -1`: the pipe closes before trainlab writes."""
+    import subprocess
+    import sys
+
+    script = (
+        f"import sys; from trainlab.cli import main; sys.exit(main(['list', {str(fake_study)!r}]))"
+    )
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)  # fmt: skip
+    child.stdout.close()  # the reader is gone before the first line
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 0 and b"Traceback" not in err and b"BrokenPipe" not in err, err

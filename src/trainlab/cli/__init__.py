@@ -9,12 +9,13 @@ and keeps its traceback. Each command imports what it needs when it runs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from trainlab.cli import experiments, runs, studies
-from trainlab.cli.common import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_USER_ERROR
+from trainlab.cli.common import EXIT_CODES_HELP, EXIT_INTERRUPTED, EXIT_OK, EXIT_USER_ERROR
 from trainlab.errors import TrainlabError
 
 
@@ -57,7 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"trainlab: error: --data-dir {args.data_dir}: no such directory", file=sys.stderr)
         return EXIT_USER_ERROR
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a reader that left shows here, where it is handled
+        return code
     except TrainlabError as exc:
         print(f"trainlab: error: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -67,3 +70,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader left (`trainlab list DIR | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
