@@ -27,7 +27,8 @@ claim, a power, a coverage) is at most --max-error (at least --studies studies, 
 most --most). Rates "uncorrected" are what the same tests say without the study-wide
 correction (each at its own 5%), for comparison; they print their own error.
 
-Run: ``python benchmarks/false_claims.py [--studies 500] [--max-error 0.01] [--jobs 1]``
+Run: ``python benchmarks/false_claims.py [--studies 500] [--max-error 0.01] [--jobs 1]
+[--only NAME] [--seed 0]``
 (about an hour on one core at the defaults).
 """
 
@@ -287,7 +288,8 @@ def _run(
         sizes = [BATCH] * (need // BATCH) + ([need % BATCH] if need % BATCH else [])
         jobs = []
         for size in sizes:
-            seed = zlib.crc32(f"{scenario.name}/{hypothesis}/{batch_id}".encode())
+            key = f"{scenario.name}/{hypothesis}/{batch_id}"
+            seed = zlib.crc32(f"{key}/{args.seed}".encode() if args.seed else key.encode())
             jobs.append((scenario, hypothesis, seed, size))
             batch_id += 1
         for values in pool.map(_batch, jobs):
@@ -308,6 +310,7 @@ def main() -> None:
     parser.add_argument("--max-error", type=float, default=0.01, help="simulation error to reach")
     parser.add_argument("--jobs", type=int, default=1, help="processes")
     parser.add_argument("--only", help="run only the scenarios whose name contains this")
+    parser.add_argument("--seed", type=int, default=0, help="another draws other studies")
     args = parser.parse_args()
     scenarios = [s for s in SCENARIOS if not args.only or args.only in s.name]
     rows = []
