@@ -10,7 +10,7 @@ from trainlab.errors import ConfigError
 from trainlab.models import mlp
 from trainlab.train import FirstLayerStats, fit
 from trainlab.train.callbacks import TrainState
-from trainlab.train.history import OUTPUT_STATS, output_column, output_stats
+from trainlab.train.history import OUTPUT_STATS, output_column
 from trainlab.train.monitoring import PhaseStats
 
 
@@ -73,7 +73,7 @@ def test_phase_stats_average_each_layers_training_batches_and_score_eval_mode(lo
         relu = reference[1](reference[0](val.x))
     got = [history.epochs[-1][output_column("eval", "1 (ReLU)", s)] for s in OUTPUT_STATS]
     assert got == pytest.approx(_layer_stats(relu), rel=1e-5)
-    assert set(output_stats(history)) == {"0 (Linear)", "1 (ReLU)", "2 (Linear)"}
+    assert set(history.output_stats()) == {"0 (Linear)", "1 (ReLU)", "2 (Linear)"}
 
 
 def test_phase_stats_show_what_dropout_changes_between_the_modes(loaders):
@@ -83,7 +83,7 @@ def test_phase_stats_show_what_dropout_changes_between_the_modes(loaders):
                                 torch.nn.Linear(32, 3))  # fmt: skip
     history = fit(model, train, val, torch.optim.SGD(model.parameters(), lr=0.1), epochs=2,
                   callbacks=[PhaseStats(layers=["1", "2"])], progress=False)  # fmt: skip
-    stats = output_stats(history)
+    stats = history.output_stats()
     assert set(stats) == {"1 (ReLU)", "2 (Dropout)"}
     dropout, relu = stats["2 (Dropout)"], stats["1 (ReLU)"]
     # evaluation mode: dropout passes its input through; training mode: it zeroes half

@@ -74,6 +74,18 @@ class History:
             raise KeyError(f"unknown metric {name!r}; expected one of {self.columns()}")
         return [row.get(name, math.nan) for row in self.epochs]
 
+    def output_stats(self) -> dict[str, dict[str, dict[str, list[float]]]]:
+        """The layer output statistics it holds (`PhaseStats`, columns `output_column`):
+        layer -> stat -> phase -> one value per epoch (NaN where an epoch lacks it),
+        layers in first-seen order; {} without any."""
+        found: dict[str, dict[str, dict[str, list[float]]]] = {}
+        for column in self.columns():
+            match = _OUTPUT_COLUMN.match(column)
+            if match:
+                phase, layer, stat = match.groups()
+                found.setdefault(layer, {}).setdefault(stat, {})[phase] = self.metric(column)
+        return found
+
     @property
     def n_steps(self) -> int:
         """Number of optimizer steps taken."""
@@ -117,15 +129,3 @@ def output_column(phase: str, layer: str, stat: str) -> str:
     """The History column of a layer's output statistic in one phase, e.g.
     ``"eval 2 (Dropout): output std"`` (phase in PHASES, stat in OUTPUT_STATS)."""
     return f"{phase} {layer}: output {stat}"
-
-
-def output_stats(history: History) -> dict[str, dict[str, dict[str, list[float]]]]:
-    """The output statistics a History holds: layer -> stat -> phase -> one value per
-    epoch (NaN where an epoch lacks it), layers in first-seen order; {} without any."""
-    found: dict[str, dict[str, dict[str, list[float]]]] = {}
-    for column in history.columns():
-        match = _OUTPUT_COLUMN.match(column)
-        if match:
-            phase, layer, stat = match.groups()
-            found.setdefault(layer, {}).setdefault(stat, {})[phase] = history.metric(column)
-    return found

@@ -10,6 +10,7 @@ are scaled to the data (0.84 vs 0.86 must not be flattened by a 0-1 axis).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,6 @@ from scipy import stats
 
 from trainlab.errors import ConfigError
 from trainlab.stats import t_interval
-from trainlab.train.history import OUTPUT_STATS, History, output_stats
 from trainlab.viz.smoothing import EMA_NAME, ema
 
 # (title, columns) per panel of one run in a history grid
@@ -433,11 +433,21 @@ def _epoch_band(frames: Sequence[pd.DataFrame], metric: str) -> tuple[np.ndarray
     return tuple(np.array(column, float) for column in zip(*rows, strict=True))
 
 
+# Each output statistic of `PhaseStats`, in column order, with its panel title.
 _OUTPUT_TITLES = {"mean": "output mean", "mean_abs": "output mean |x|", "std": "output std"}
+
+
+class PhaseHistory(Protocol):
+    """What the output figure reads of a `trainlab.train.History`."""
+
+    def output_stats(self) -> dict[str, dict[str, dict[str, list[float]]]]: ...
+    def metric(self, name: str) -> list[float]: ...
+
+
 _PHASE_STYLE = {"train": ("--", "C0", "training mode"), "eval": ("-", "C3", "evaluation mode")}
 
 
-def output_stats_figure(history: History, *, title: str | None = None) -> Figure:
+def output_stats_figure(history: PhaseHistory, *, title: str | None = None) -> Figure:
     """Each layer's output mean, mean |x| and std per epoch, in training mode (dashed) and
     evaluation mode (solid), from a History that `PhaseStats` filled: one row per layer.
 
@@ -448,7 +458,7 @@ def output_stats_figure(history: History, *, title: str | None = None) -> Figure
     Raises:
         ConfigError: the History has no output statistics.
     """
-    stats = output_stats(history)
+    stats = history.output_stats()
     if not stats:
         raise ConfigError(
             "output_stats_figure: the history has no layer output statistics; train with "
@@ -457,9 +467,9 @@ def output_stats_figure(history: History, *, title: str | None = None) -> Figure
     epochs = history.metric("epoch")
     fig = Figure(figsize=(10.5, 0.6 + 1.7 * len(stats)), layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(len(stats), len(OUTPUT_STATS), squeeze=False, sharex=True)
+    axes = fig.subplots(len(stats), len(_OUTPUT_TITLES), squeeze=False, sharex=True)
     for row, (layer, per_stat) in enumerate(stats.items()):
-        for col, stat in enumerate(OUTPUT_STATS):
+        for col, stat in enumerate(_OUTPUT_TITLES):
             ax = axes[row, col]
             for phase, values in per_stat.get(stat, {}).items():
                 style, color, label = _PHASE_STYLE[phase]
